@@ -1,0 +1,41 @@
+"""lowrouter: the operator dashboard of an LLM router that cares about carbon.
+
+python app.py [--host H] [--port P] [--db URL] [--no-demo]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from nicegui import app, ui
+
+import pages  # noqa: F401  (registers every page)
+from services import bootstrap
+from services.config import Settings, configure, settings_from_args
+
+SIMULATION = os.environ.get('NICEGUI_USER_SIMULATION') == 'true'
+
+
+def main(argv: list[str]) -> None:
+    settings = configure(Settings() if SIMULATION else settings_from_args(argv))
+    if not settings.is_loopback:
+        sys.exit(
+            f'lowrouter: refusing to listen on {settings.host}: the dashboard has no login yet, so it only '
+            'listens on loopback (127.0.0.1, ::1 or localhost). Put it behind an authenticating proxy instead.'
+        )
+    bootstrap.start(settings)
+    app.on_shutdown(bootstrap.stop)
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title='lowrouter',
+        favicon='🌿',
+        reload=False,
+        show=False,
+        reconnect_timeout=10,
+    )
+
+
+if __name__ in {'__main__', '__mp_main__'}:
+    main(sys.argv[1:])

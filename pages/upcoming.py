@@ -1,0 +1,28 @@
+"""Sections of the shell that later work fills in; until then they say so plainly (no sample data)."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from components.shell import NAV, frame
+
+UPCOMING = {
+    '/keys': 'Create, scope, rotate and revoke API keys.',
+    '/credits': 'Top up your balance and download receipts.',
+    '/invoices': 'Monthly invoices as PDF.',
+    '/routing': 'Defaults for lowrouter/auto and per-key overrides.',
+    '/settings': 'Profile, eco baseline, notifications and account deletion.',
+}
+
+
+def _register(path: str, label: str, blurb: str) -> None:
+    @ui.page(path)
+    def _page() -> None:
+        with frame(label, active=label):
+            ui.label(label).classes('text-2xl font-semibold')
+            ui.label(f'{blurb} This section is coming soon.').classes('lr-muted')
+
+
+for _label, _path, _icon in NAV:
+    if _path in UPCOMING:
+        _register(_path, _label, UPCOMING[_path])

@@ -1,0 +1,1 @@
+"""The domain of lowrouter: tables, queries, money, eco, routing, ledger. Never imports nicegui."""

@@ -1,0 +1,66 @@
+"""Settings: one pydantic-settings class read from LOWROUTER_* variables, overridable on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_FILE = 'lowrouter.sqlite3'
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix='LOWROUTER_', extra='ignore')
+
+    host: str = '127.0.0.1'
+    port: int = 8080
+    database_url: str = f'sqlite:///{DEFAULT_DB_FILE}'
+    demo: bool = True
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(self.host)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_current: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The settings in force: those set by `configure`, else the environment's."""
+    return _current if _current is not None else Settings()
+
+
+def configure(settings: Settings) -> Settings:
+    global _current
+    _current = settings
+    return settings
+
+
+def settings_from_args(argv: list[str]) -> Settings:
+    """Environment first, then command-line options on top of it."""
+    parser = argparse.ArgumentParser(prog='python app.py', description='lowrouter dashboard')
+    parser.add_argument('--host', help='address to listen on (default 127.0.0.1)')
+    parser.add_argument('--port', type=int, help='port to listen on (default 8080)')
+    parser.add_argument('--db', dest='database_url', help='SQLAlchemy database URL (default a SQLite file)')
+    parser.add_argument(
+        '--demo', action=argparse.BooleanOptionalAction, default=None, help='create a demo account on first start'
+    )
+    options = parser.parse_args(argv)
+    overrides = {k: v for k, v in vars(options).items() if v is not None}
+    return Settings(**{**Settings().model_dump(), **overrides})
+
+
+def sqlite_path(url: str) -> Path | None:
+    prefix = 'sqlite:///'
+    return Path(url[len(prefix) :]) if url.startswith(prefix) else None

@@ -1,0 +1,81 @@
+"""The database: one engine per URL, SQLite pragmas, migrations at start-up, sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, event, inspect
+from sqlmodel import Session, create_engine
+
+MIGRATIONS = Path(__file__).parent / 'migrations'
+
+_engines: dict[str, Engine] = {}
+_url: str | None = None
+
+
+def init_db(url: str) -> bool:
+    """Point the app at `url` and upgrade its schema in place (never dropping data).
+
+    Returns whether the database was empty (had no schema) before.
+    """
+    global _url
+    _url = url
+    engine = get_engine()
+    fresh = not inspect(engine).has_table('alembic_version')
+    upgrade(engine)
+    return fresh
+
+
+def get_engine(url: str | None = None) -> Engine:
+    url = url or _url
+    if url is None:
+        raise RuntimeError('init_db() has not been called')
+    if url not in _engines:
+        _engines[url] = _create(url)
+    return _engines[url]
+
+
+def _create(url: str) -> Engine:
+    if url.startswith('sqlite'):
+        engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30})
+        event.listen(engine, 'connect', _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute('PRAGMA journal_mode=WAL')
+    cursor.execute('PRAGMA foreign_keys=ON')
+    cursor.execute('PRAGMA synchronous=NORMAL')
+    cursor.close()
+
+
+def upgrade(engine: Engine) -> None:
+    config = Config()
+    config.set_main_option('script_location', str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes['connection'] = connection
+        command.upgrade(config, 'head')
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def dispose_all() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()

@@ -1,0 +1,229 @@
+"""Ingestion: the one way a generation enters the database (demo data, the API and the router alike).
+
+A generation and its hourly rollup are written in the same transaction. Prompt and response content
+is dropped before anything else happens: there is no column for it.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from services import eco
+from services.catalog import Catalog, get_catalog
+from services.models import Account, Generation, utcnow
+from services.money import MoneyError, offer_cost_micros, parse_amount
+from services.rollups import add_to_rollups
+
+CONTENT_FIELDS = frozenset(
+    {'prompt', 'messages', 'input', 'response', 'completion', 'output', 'content', 'choices', 'text'}
+)
+MAX_TOKENS = 10_000_000  # per request; more is not a real request
+ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz'
+
+
+class IngestError(ValueError):
+    """A generation that cannot be recorded; `field` names the offending input."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f'{field}: {message}')
+        self.field = field
+        self.message = message
+
+
+class GenerationIn(BaseModel):
+    """What a caller may say about a generation. Only model and token counts are required."""
+
+    model_config = ConfigDict(extra='ignore', str_strip_whitespace=True)
+
+    model: str = Field(min_length=1, max_length=120)
+    prompt_tokens: int = Field(ge=0, le=MAX_TOKENS)
+    completion_tokens: int = Field(ge=0, le=MAX_TOKENS)
+    provider: str | None = Field(default=None, max_length=60)
+    region: str | None = Field(default=None, max_length=60)
+    requested_model: str | None = Field(default=None, max_length=120)
+    created_at: datetime | None = None
+    latency_ms: int | None = Field(default=None, ge=0, le=3_600_000)
+    cost: Decimal | None = Field(default=None, ge=0, le=Decimal('1000000'))
+    external_id: str | None = Field(default=None, min_length=1, max_length=200)
+    status: Literal['completed', 'failed'] = 'completed'
+    routing_trace: dict[str, Any] | None = None
+
+    @field_validator('created_at')
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError('needs a time zone, e.g. 2026-11-24T10:15:00Z')
+        return value.astimezone(UTC)
+
+    @field_validator('cost', mode='before')
+    @classmethod
+    def _no_float_cost(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            raise ValueError('give the cost as a decimal string, e.g. "0.000266"')
+        return value
+
+
+def record_generation(
+    session: Session,
+    account: Account,
+    data: Mapping[str, Any] | GenerationIn,
+    *,
+    api_key_id: int | None = None,
+    idempotency_key: str | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[Generation, bool]:
+    """Validate, price, estimate and store one generation with its rollup. Returns (record, created).
+
+    A retry with the same idempotency key or external id returns the first record and writes nothing.
+    """
+    payload = parse(data)
+    existing = find_existing(session, account.id, idempotency_key, payload.external_id)
+    if existing is not None:
+        return existing, False
+    row = prepare_generation(
+        catalog or get_catalog(), account, payload, api_key_id=api_key_id, idempotency_key=idempotency_key
+    )
+    try:
+        with session.begin_nested():
+            store_generations(session, [row])
+    except IntegrityError:  # a concurrent retry won the race: answer with its record
+        existing = find_existing(session, account.id, idempotency_key, payload.external_id)
+        if existing is None:
+            raise
+        return existing, False
+    return Generation.model_validate(row), True
+
+
+def parse(data: Mapping[str, Any] | GenerationIn) -> GenerationIn:
+    if isinstance(data, GenerationIn):
+        return data
+    cleaned = {k: v for k, v in data.items() if k not in CONTENT_FIELDS}
+    try:
+        return GenerationIn.model_validate(cleaned)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise IngestError('.'.join(str(p) for p in first['loc']) or 'body', first['msg']) from None
+
+
+def find_existing(
+    session: Session, account_id: int, idempotency_key: str | None, external_id: str | None
+) -> Generation | None:
+    for column, value in ((Generation.idempotency_key, idempotency_key), (Generation.external_id, external_id)):
+        if value:
+            found = session.exec(select(Generation).where(Generation.account_id == account_id, column == value)).first()
+            if found is not None:
+                return found
+    return None
+
+
+def prepare_generation(
+    catalog: Catalog,
+    account: Account,
+    payload: GenerationIn,
+    *,
+    api_key_id: int | None = None,
+    idempotency_key: str | None = None,
+    rng: random.Random | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The columns of the record to store, computed from the catalog alone (pure: no database)."""
+    if payload.model not in catalog.models:
+        raise IngestError('model', f'unknown model {payload.model!r}; see GET /api/v1/models')
+    if payload.region is not None and payload.region not in catalog.regions:
+        raise IngestError('region', f'unknown region {payload.region!r}')
+    if payload.provider is not None and payload.provider not in catalog.providers:
+        raise IngestError('provider', f'unknown provider {payload.provider!r}')
+    offer = _resolve_offer(catalog, payload)
+    provider = payload.provider or offer.provider
+    region = payload.region or offer.region
+    if payload.cost is not None:
+        try:
+            cost = parse_amount(payload.cost)
+        except MoneyError as error:
+            raise IngestError('cost', str(error)) from None
+    else:
+        cost = offer_cost_micros(catalog, offer, payload.prompt_tokens, payload.completion_tokens, account.currency)
+    impact = eco.estimate(catalog, payload.model, provider, region, payload.completion_tokens)
+    return dict(
+        id=new_generation_id(rng),
+        account_id=account.id,
+        api_key_id=api_key_id,
+        external_id=payload.external_id,
+        idempotency_key=idempotency_key,
+        created_at=payload.created_at or now or utcnow(),
+        requested_model=payload.requested_model or payload.model,
+        model=payload.model,
+        provider=provider,
+        region=region,
+        prompt_tokens=payload.prompt_tokens,
+        completion_tokens=payload.completion_tokens,
+        total_tokens=payload.prompt_tokens + payload.completion_tokens,
+        latency_ms=payload.latency_ms,
+        status=payload.status,
+        cost_micros=cost,
+        currency=account.currency,
+        energy_wh_low=impact.energy_wh.low,
+        energy_wh=impact.energy_wh.value,
+        energy_wh_high=impact.energy_wh.high,
+        carbon_g_low=impact.carbon_g.low,
+        carbon_g=impact.carbon_g.value,
+        carbon_g_high=impact.carbon_g.high,
+        grid_intensity_g_per_kwh=impact.grid_intensity_g_per_kwh,
+        methodology_version=impact.methodology_version,
+        estimated=impact.estimated,
+        routing_trace=strip_content(payload.routing_trace) if payload.routing_trace else None,
+    )
+
+
+def store_generations(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert generations (column dicts from `prepare_generation`) and add them to their hourly rollups,
+    in the caller's transaction."""
+    if not rows:
+        return 0
+    session.execute(insert(Generation), rows)
+    add_to_rollups(session, rows)
+    return len(rows)
+
+
+def new_generation_id(rng: random.Random | None = None) -> str:
+    if rng is None:
+        return 'gen-' + ''.join(secrets.choice(ID_ALPHABET) for _ in range(20))
+    return 'gen-' + ''.join(rng.choice(ID_ALPHABET) for _ in range(20))
+
+
+def strip_content(value: Any) -> Any:
+    """Drop any content-bearing key at any depth (a trace describes decisions, never text)."""
+    if isinstance(value, dict):
+        return {k: strip_content(v) for k, v in value.items() if k not in CONTENT_FIELDS}
+    if isinstance(value, list):
+        return [strip_content(v) for v in value]
+    return value
+
+
+def _resolve_offer(catalog: Catalog, payload: GenerationIn):
+    offers = [
+        o
+        for o in catalog.offers_for(payload.model)
+        if payload.provider in (None, o.provider) and payload.region in (None, o.region)
+    ]
+    if offers:
+        return min(offers, key=lambda o: (o.input_usd_per_mtok + o.output_usd_per_mtok, o.provider, o.region))
+    if payload.provider is not None and payload.region is not None and payload.cost is not None:
+        # An outside router served it somewhere we do not list: keep what it says, priced by its own cost.
+        return catalog.cheapest_offer(payload.model)
+    field = 'region' if payload.region is not None else 'provider'
+    raise IngestError(
+        field, f'{payload.model} is not offered by that provider/region; give a cost or see GET /api/v1/models'
+    )

@@ -1,0 +1,185 @@
+"""The tables. Money is integer micro-units of the account currency; times are timezone-aware UTC
+(SQLModel stores them as UTC and returns them aware).
+
+There is deliberately no column for prompt or response content anywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, as the aware UTC datetime every table stores."""
+    return datetime.now(UTC)
+
+
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    email: str | None = Field(default=None, max_length=254)
+    currency: str = Field(default='USD', max_length=3)
+    timezone: str = Field(default='UTC', max_length=64)
+    eco_baseline_model: str = Field(default='openai/gpt-4o', max_length=120)
+    low_balance_threshold_micros: int = Field(default=5_000_000, sa_type=BigInteger)
+    notification_prefs: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = 'api_key'
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='account.id', index=True)
+    name: str = Field(max_length=120)
+    prefix: str = Field(max_length=16)
+    secret_hash: str = Field(max_length=64, unique=True)
+    scopes: list[str] = Field(default_factory=list, sa_type=JSON)
+    spend_limit_micros: int | None = Field(default=None, sa_type=BigInteger)
+    allowed_models: list[str] | None = Field(default=None, sa_type=JSON)
+    expires_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class Generation(SQLModel, table=True):
+    __table_args__ = (
+        Index('ix_generation_account_created', 'account_id', 'created_at', 'id'),
+        UniqueConstraint('account_id', 'external_id', name='uq_generation_external_id'),
+        UniqueConstraint('account_id', 'idempotency_key', name='uq_generation_idempotency_key'),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    account_id: int = Field(foreign_key='account.id')
+    api_key_id: int | None = Field(default=None, foreign_key='api_key.id', index=True)
+    external_id: str | None = Field(default=None, max_length=200)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    created_at: datetime
+    requested_model: str = Field(max_length=120)
+    model: str = Field(max_length=120)
+    provider: str = Field(max_length=60)
+    region: str = Field(max_length=60)
+    prompt_tokens: int = Field(sa_type=BigInteger)
+    completion_tokens: int = Field(sa_type=BigInteger)
+    total_tokens: int = Field(sa_type=BigInteger)
+    latency_ms: int | None = None
+    status: str = Field(default='completed', max_length=20)
+    cost_micros: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    energy_wh_low: float
+    energy_wh: float
+    energy_wh_high: float
+    carbon_g_low: float
+    carbon_g: float
+    carbon_g_high: float
+    grid_intensity_g_per_kwh: float
+    methodology_version: str = Field(max_length=60)
+    estimated: bool = False
+    routing_trace: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class UsageHour(SQLModel, table=True):
+    """Rollup per UTC hour x key x model x provider x region, written with its generations."""
+
+    __tablename__ = 'usage_hour'
+    __table_args__ = (
+        UniqueConstraint(
+            'account_id',
+            'hour',
+            'api_key_id',
+            'model',
+            'provider',
+            'region',
+            'methodology_version',
+            name='uq_usage_hour_bucket',
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='account.id')
+    hour: datetime
+    api_key_id: int = 0  # 0: recorded without a key
+    model: str = Field(max_length=120)
+    provider: str = Field(max_length=60)
+    region: str = Field(max_length=60)
+    methodology_version: str = Field(max_length=60)
+    requests: int = Field(default=0, sa_type=BigInteger)
+    prompt_tokens: int = Field(default=0, sa_type=BigInteger)
+    completion_tokens: int = Field(default=0, sa_type=BigInteger)
+    cost_micros: int = Field(default=0, sa_type=BigInteger)
+    energy_wh_low: float = 0.0
+    energy_wh: float = 0.0
+    energy_wh_high: float = 0.0
+    carbon_g_low: float = 0.0
+    carbon_g: float = 0.0
+    carbon_g_high: float = 0.0
+    estimated_requests: int = Field(default=0, sa_type=BigInteger)
+    estimated_energy_wh: float = 0.0
+
+
+class LedgerEntry(SQLModel, table=True):
+    """Money in or out that is not usage: top-ups, refunds, adjustments. Usage comes from generations."""
+
+    __tablename__ = 'ledger_entry'
+    __table_args__ = (UniqueConstraint('account_id', 'idempotency_key', name='uq_ledger_idempotency_key'),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='account.id', index=True)
+    kind: str = Field(max_length=20)  # top_up | refund | adjustment
+    amount_micros: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    method: str | None = Field(default=None, max_length=40)
+    idempotency_key: str = Field(max_length=200)
+    note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Receipt(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint('account_id', 'number', name='uq_receipt_number'),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='account.id', index=True)
+    ledger_entry_id: int = Field(foreign_key='ledger_entry.id')
+    number: str = Field(max_length=40)
+    issued_at: datetime = Field(default_factory=utcnow)
+    amount_micros: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    method: str | None = Field(default=None, max_length=40)
+
+
+class Invoice(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint('account_id', 'number', name='uq_invoice_number'),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='account.id', index=True)
+    number: str = Field(max_length=40)
+    period_start: datetime
+    period_end: datetime
+    status: str = Field(default='draft', max_length=20)
+    total_micros: int = Field(default=0, sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    issued_at: datetime | None = None
+    snapshot: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class RoutingPolicy(SQLModel, table=True):
+    """Account defaults for lowrouter/auto (api_key_id is None) and per-key overrides of them."""
+
+    __tablename__ = 'routing_policy'
+    __table_args__ = (UniqueConstraint('account_id', 'api_key_id', name='uq_routing_policy_scope'),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='account.id', index=True)
+    api_key_id: int | None = Field(default=None, foreign_key='api_key.id')
+    settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+ACCOUNT_TABLES = (RoutingPolicy, Invoice, Receipt, LedgerEntry, UsageHour, Generation, ApiKey)
+"""Every table holding rows of an account, children first: deleting in this order keeps foreign keys happy."""

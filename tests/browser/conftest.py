@@ -1,0 +1,111 @@
+"""Real Chromium (Debian's /usr/bin/chromium) against `python app.py` started as a user would start it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / 'screenshots'
+CHROMIUM = '/usr/bin/chromium'
+CHROMIUM_ARGS = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+]
+DESKTOP = {'width': 1280, 'height': 800}
+MOBILE = {'width': 390, 'height': 844}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(database_url) -> Iterator[str]:
+    """The app with its demo account on a fresh database; yields the base URL."""
+    port = _free_port()
+    env = {**os.environ, 'LOWROUTER_DATABASE_URL': database_url}
+    for inherited in ('NICEGUI_USER_SIMULATION', 'PYTEST_CURRENT_TEST', 'NICEGUI_SCREEN_TEST_PORT'):
+        env.pop(inherited, None)  # the app runs as a user would run it, not under pytest
+    process = subprocess.Popen(
+        [sys.executable, 'app.py', '--port', str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f'http://127.0.0.1:{port}'
+    try:
+        _wait_for(f'{base}/dashboard', process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f'app exited early:\n{process.stdout.read().decode()}')
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f'{url} did not answer within {timeout} s')
+
+
+@pytest.fixture(scope='session')
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f'{CHROMIUM} is missing: install Debian chromium (see .ci/run)')
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    context = browser.new_context(viewport=DESKTOP)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def mobile(browser):
+    context = browser.new_context(viewport=MOBILE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    yield context.new_page()
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f'{name}.png'
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def no_horizontal_overflow(page) -> bool:
+    return page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')
