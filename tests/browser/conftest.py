@@ -74,8 +74,9 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
     raise TimeoutError(f'{url} did not answer within {timeout} s')
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='module')
 def browser():
+    """Per module: Playwright's sync API keeps an event loop running, which must end before async UI tests."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f'{CHROMIUM} is missing: install Debian chromium (see .ci/run)')
     from playwright.sync_api import sync_playwright
