@@ -31,7 +31,7 @@ def frame(title: str, *, active: str) -> Iterator[Account | None]:
     ui.page_title(f'{title} · lowrouter')
     drawer = _drawer(active)
     _header(active, drawer)
-    with ui.column().classes('w-full max-w-screen-xl mx-auto p-3 sm:p-6 gap-4'):
+    with ui.column().classes('w-full max-w-screen-xl mx-auto px-3 py-2 sm:px-6 sm:py-3 gap-4'):
         if account is not None and account.is_demo:
             _demo_banner()
         yield account

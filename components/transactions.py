@@ -51,11 +51,33 @@ def recent_transactions(account: Account, generations: list[Generation]) -> ui.t
         with ui.row().classes('w-full items-baseline justify-between px-4 pt-4 pb-2'):
             ui.label('Recent transactions').classes('lr-card-title')
             ui.label(f'last {len(generations)} generations · times in {account.timezone}').classes('text-xs lr-muted')
-        table = ui.table(columns=COLUMNS, rows=transaction_rows(account, generations), row_key='id')
-        table.props('flat dense hide-pagination :pagination="{rowsPerPage: 0}"').classes('w-full lr-transactions')
+        rows = transaction_rows(account, generations)
+        table = ui.table(columns=COLUMNS, rows=rows, row_key='id')
+        table.props('flat dense hide-pagination :pagination="{rowsPerPage: 0}"').classes(
+            'w-full lr-transactions max-md:hidden'
+        )
         table.on('rowClick', lambda e: ui.navigate.to(f'/transactions/{e.args[1]["id"]}'))
+        _phone_list(rows)
         if not generations:
             ui.label('No generations yet. Record one through the API and it will show here.').classes(
                 'lr-muted px-4 pb-4'
             )
     return table
+
+
+def _phone_list(rows: list[dict]) -> None:
+    """On a phone, one compact line pair per generation instead of a wide table."""
+    with ui.column().classes('w-full gap-0 md:hidden lr-transactions-phone'):
+        for row in rows:
+            with (
+                ui.link(target=f'/transactions/{row["id"]}').classes('w-full no-underline text-slate-800'),
+                ui.row().classes('w-full flex-nowrap items-center justify-between px-4 py-2 border-t gap-2'),
+            ):
+                with ui.column().classes('gap-0 min-w-0'):
+                    ui.label(row['model']).classes('text-sm font-medium truncate')
+                    ui.label(f'{row["time"]} · {row["provider"]} · {row["region"]}').classes(
+                        'text-xs lr-muted truncate'
+                    )
+                with ui.column().classes('gap-0 items-end shrink-0'):
+                    ui.label(row['cost']).classes('text-sm tabular-nums')
+                    ui.label(f'{row["tokens"]} tok · {row["carbon"]}').classes('text-xs lr-muted tabular-nums')

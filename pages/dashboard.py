@@ -1,13 +1,21 @@
-"""/dashboard: the operator's landing page."""
+"""/dashboard: the operator's landing page. `?model=` filters every widget below Usage today."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from nicegui import ui
 
+from components.charts import top_models_card
+from components.eco_panel import eco_impact_card
 from components.shell import frame
 from components.transactions import recent_transactions
+from components.widgets import credit_balance_card, usage_today_card
 from services import db
-from services.usage import recent_generations
+from services.dashboard import top_models, usage_today
+from services.eco_impact import eco_impact
+from services.timeutil import local
+from services.usage import credit_balance, recent_generations, spent_this_month
 
 
 @ui.page('/')
@@ -16,11 +24,33 @@ def index() -> None:
 
 
 @ui.page('/dashboard')
-def dashboard_page() -> None:
+def dashboard_page(model: str | None = None) -> None:
     with frame('Dashboard', active='Dashboard') as account:
         if account is None:
             ui.navigate.to('/welcome')
             return
+        now = datetime.now(UTC)
         with db.session_scope() as session:
-            generations = recent_generations(session, account.id, limit=50)
-        recent_transactions(account, generations)
+            balance = credit_balance(session, account)
+            spent = spent_this_month(session, account, now=now)
+            today = usage_today(session, account, now=now)
+            top = top_models(session, account, model=model, now=now)
+            impact = eco_impact(session, account, model=model, now=now)
+            recent = recent_generations(session, account.id, limit=50, model=model)
+        if model:
+            _filter_chip(model)
+        with ui.element('div').classes('grid grid-cols-1 md:grid-cols-2 gap-4 w-full lr-widgets'):
+            credit_balance_card(account, balance, spent, local(now, account.timezone).strftime('%B'))
+            usage_today_card(account, today, model)
+            top_models_card(account, top)
+            eco_impact_card(impact)
+        recent_transactions(account, recent)
+
+
+def _filter_chip(model: str) -> None:
+    with ui.row().classes('items-center gap-2'):
+        ui.label('Showing only').classes('text-sm lr-muted')
+        ui.chip(model, icon='filter_alt', removable=True, on_value_change=lambda: ui.navigate.to('/dashboard')).props(
+            'color=green-1 text-color=green-10'
+        ).classes('lr-filter-chip')
+        ui.link('Clear filter', '/dashboard').classes('text-sm')

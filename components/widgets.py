@@ -1,0 +1,76 @@
+"""The landing page's cards: Credit balance and Usage today."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from nicegui import ui
+
+from components.formatting import tokens_text
+from services.dashboard import UsageSummary
+from services.models import Account
+from services.money import format_money
+
+
+def card(title: str, *, subtitle: str | None = None) -> ui.card:
+    """A widget card with its title; use as a context manager for the body."""
+    box = ui.card().classes('lr-card w-full p-4 gap-2')
+    with box, ui.row().classes('w-full items-baseline justify-between gap-2 flex-nowrap'):
+        ui.label(title).classes('lr-card-title')
+        if subtitle:
+            ui.label(subtitle).classes('text-xs lr-muted text-right')
+    return box
+
+
+def credit_balance_card(account: Account, balance_micros: int, spent_month_micros: int, month_name: str) -> None:
+    with card('Credit balance', subtitle=account.currency):
+        low = balance_micros < account.low_balance_threshold_micros
+        colour = 'text-red-700' if balance_micros < 0 else ''
+        ui.label(format_money(balance_micros, account.currency)).classes(f'lr-big lr-balance {colour}')
+        if low:
+            with ui.row().classes('items-center gap-1 text-amber-800 text-sm'):
+                ui.icon('warning', size='18px')
+                ui.label(
+                    'Below your low-balance threshold of '
+                    + format_money(account.low_balance_threshold_micros, account.currency)
+                )
+        ui.label(f'{format_money(spent_month_micros, account.currency)} spent in {month_name}').classes(
+            'text-sm lr-muted lr-spent-month'
+        )
+        ui.button('Top up', icon='add', on_click=lambda: ui.navigate.to('/credits')).props(
+            'no-caps unelevated'
+        ).classes('mt-2 self-start')
+
+
+def usage_today_card(account: Account, today: UsageSummary, active_model: str | None) -> None:
+    with card('Usage today', subtitle=f'since midnight, {account.timezone}'):
+        with ui.row().classes('w-full gap-6'):
+            _figure(tokens_text(today.tokens), 'tokens')
+            _figure(format_money(today.cost_micros, account.currency), 'cost')
+            _figure(f'{today.requests:,}', 'requests')
+        if not today.by_model:
+            ui.label('No generations yet today.').classes('text-sm lr-muted')
+            return
+        with ui.column().classes('w-full gap-0 lr-usage-models'):
+            for usage in today.by_model[:5]:
+                selected = usage.model == active_model
+                target = '/dashboard' if selected else f'/dashboard?model={quote(usage.model, safe="")}'
+                with (
+                    ui.link(target=target)
+                    .classes('w-full no-underline text-slate-800')
+                    .props(f'title="{"Clear the filter" if selected else "Show only " + usage.model}"'),
+                    ui.row().classes('lr-usage-row flex-nowrap' + (' lr-usage-row-active' if selected else '')),
+                ):
+                    ui.label(usage.model).classes('truncate grow')
+                    ui.label(tokens_text(usage.tokens)).classes('w-16 text-right tabular-nums')
+                    ui.label(
+                        format_money(usage.cost_micros, account.currency, precise=usage.cost_micros < 10_000)
+                    ).classes('w-20 text-right tabular-nums')
+            if len(today.by_model) > 5:
+                ui.label(f'and {len(today.by_model) - 5} more models').classes('text-xs lr-muted pt-1')
+
+
+def _figure(value: str, label: str) -> None:
+    with ui.column().classes('gap-0'):
+        ui.label(value).classes('text-xl font-semibold tabular-nums')
+        ui.label(label).classes('text-xs lr-muted')

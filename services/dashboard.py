@@ -1,0 +1,85 @@
+"""What the landing page shows, read from hourly rollups (never a scan of generations)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from services.models import Account, UsageHour
+from services.timeutil import day_start_utc
+
+
+@dataclass(frozen=True)
+class ModelUsage:
+    model: str
+    requests: int
+    tokens: int
+    cost_micros: int
+    share: float  # of the window's tokens, 0..1
+
+
+@dataclass(frozen=True)
+class UsageSummary:
+    since: datetime
+    requests: int
+    tokens: int
+    cost_micros: int
+    by_model: list[ModelUsage]
+
+
+def usage_since(
+    session: Session, account: Account, since: datetime, *, model: str | None = None, key_id: int | None = None
+) -> UsageSummary:
+    """Requests, tokens and cost since `since`, by model, largest first."""
+    tokens = func.sum(UsageHour.prompt_tokens + UsageHour.completion_tokens)
+    query = (
+        select(UsageHour.model, func.sum(UsageHour.requests), tokens, func.sum(UsageHour.cost_micros))
+        .where(UsageHour.account_id == account.id, UsageHour.hour >= since)
+        .group_by(UsageHour.model)
+    )
+    if model:
+        query = query.where(UsageHour.model == model)
+    if key_id:
+        query = query.where(UsageHour.api_key_id == key_id)
+    rows = [(m, int(r), int(t), int(c)) for m, r, t, c in session.exec(query)]
+    total_tokens = sum(t for _, _, t, _ in rows)
+    by_model = sorted(
+        (ModelUsage(m, r, t, c, t / total_tokens if total_tokens else 0.0) for m, r, t, c in rows),
+        key=lambda u: (-u.tokens, u.model),
+    )
+    return UsageSummary(
+        since=since,
+        requests=sum(u.requests for u in by_model),
+        tokens=total_tokens,
+        cost_micros=sum(u.cost_micros for u in by_model),
+        by_model=by_model,
+    )
+
+
+def usage_today(
+    session: Session,
+    account: Account,
+    *,
+    model: str | None = None,
+    key_id: int | None = None,
+    now: datetime | None = None,
+) -> UsageSummary:
+    """Since local midnight in the account's time zone."""
+    return usage_since(session, account, day_start_utc(account.timezone, now), model=model, key_id=key_id)
+
+
+def top_models(
+    session: Session,
+    account: Account,
+    *,
+    days: int = 30,
+    model: str | None = None,
+    key_id: int | None = None,
+    now: datetime | None = None,
+) -> UsageSummary:
+    """The last `days` local days including today, ranked by tokens."""
+    since = day_start_utc(account.timezone, now, days_back=days - 1)
+    return usage_since(session, account, since, model=model, key_id=key_id)
