@@ -26,7 +26,7 @@ def credit_balance_card(account: Account, balance_micros: int, spent_month_micro
     with card('Credit balance', subtitle=account.currency):
         low = balance_micros < account.low_balance_threshold_micros
         colour = 'text-red-700' if balance_micros < 0 else ''
-        ui.label(format_money(balance_micros, account.currency)).classes(f'lr-big lr-balance {colour}')
+        ui.label(format_money(balance_micros, account.currency)).classes(f'lr-big lr-balance {colour}').mark('balance')
         if low:
             with ui.row().classes('items-center gap-1 text-amber-800 text-sm'):
                 ui.icon('warning', size='18px')
@@ -36,7 +36,7 @@ def credit_balance_card(account: Account, balance_micros: int, spent_month_micro
                 )
         ui.label(f'{format_money(spent_month_micros, account.currency)} spent in {month_name}').classes(
             'text-sm lr-muted lr-spent-month'
-        )
+        ).mark('spent-month')
         ui.button('Top up', icon='add', on_click=lambda: ui.navigate.to('/credits')).props(
             'no-caps unelevated'
         ).classes('mt-2 self-start')
@@ -57,6 +57,7 @@ def usage_today_card(account: Account, today: UsageSummary, active_model: str | 
                 target = '/dashboard' if selected else f'/dashboard?model={quote(usage.model, safe="")}'
                 with (
                     ui.link(target=target)
+                    .mark(f'usage-{usage.model}')
                     .classes('w-full no-underline text-slate-800')
                     .props(f'title="{"Clear the filter" if selected else "Show only " + usage.model}"'),
                     ui.row().classes('lr-usage-row flex-nowrap' + (' lr-usage-row-active' if selected else '')),

@@ -133,7 +133,8 @@ def _groups(session: Session, account_id: int, since: datetime, model: str | Non
         group = merged.setdefault((provider, region), {'provider': provider, 'region': region, 'versions': set()})
         group['versions'].add(version)
         for column, value in zip(columns, sums, strict=True):
-            group[column] = group.get(column, 0) + value
+            number = int(value) if column in ('requests', 'completion_tokens') else float(value)  # PG sums: numeric
+            group[column] = group.get(column, 0) + number
     return list(merged.values())
 
 

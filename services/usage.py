@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from services.models import Account, Generation, LedgerEntry, UsageHour
+from services.models import Account, ApiKey, Generation, LedgerEntry, UsageHour
 from services.timeutil import month_start_utc
 
 
@@ -46,3 +46,8 @@ def credit_balance(session: Session, account: Account) -> int:
 
 def spent_this_month(session: Session, account: Account, *, now: datetime | None = None) -> int:
     return int(usage_cost(session, account.id, since=month_start_utc(account.timezone, now)))
+
+
+def key_name(session: Session, key_id: int | None) -> str | None:
+    key = session.get(ApiKey, key_id) if key_id else None
+    return key.name if key else None

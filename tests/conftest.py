@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,25 +20,31 @@ from services.models import Account
 SERVER_URL = os.environ.get('LOWROUTER_DATABASE_URL', '')
 
 
-@pytest.fixture
-def database_url(tmp_path, monkeypatch) -> Iterator[str]:
-    if SERVER_URL.startswith('postgresql'):
-        name = f'lr_test_{uuid.uuid4().hex[:16]}'
-        admin = create_engine(SERVER_URL, isolation_level='AUTOCOMMIT')
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE {name}'))
-        url = SERVER_URL.rsplit('/', 1)[0] + '/' + name
-        monkeypatch.setenv('LOWROUTER_DATABASE_URL', url)
-        yield url
+@contextmanager
+def fresh_database(folder: Path) -> Iterator[str]:
+    """A new empty database: a SQLite file in `folder`, or a new database on the PostgreSQL server."""
+    if not SERVER_URL.startswith('postgresql'):
+        yield f'sqlite:///{folder / "lowrouter-test.sqlite3"}'
+        db.dispose_all()
+        return
+    name = f'lr_test_{uuid.uuid4().hex[:16]}'
+    admin = create_engine(SERVER_URL, isolation_level='AUTOCOMMIT')
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE {name}'))
+    try:
+        yield SERVER_URL.rsplit('/', 1)[0] + '/' + name
+    finally:
         db.dispose_all()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
         admin.dispose()
-    else:
-        url = f'sqlite:///{tmp_path / "lowrouter-test.sqlite3"}'
+
+
+@pytest.fixture
+def database_url(tmp_path, monkeypatch) -> Iterator[str]:
+    with fresh_database(tmp_path) as url:
         monkeypatch.setenv('LOWROUTER_DATABASE_URL', url)
         yield url
-        db.dispose_all()
 
 
 @pytest.fixture

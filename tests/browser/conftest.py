@@ -6,12 +6,15 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.conftest import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / 'screenshots'
@@ -34,23 +37,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(database_url) -> Iterator[str]:
-    """The app with its demo account on a fresh database; yields the base URL."""
+@pytest.fixture(scope='module')
+def server(tmp_path_factory) -> Iterator[str]:
+    """The app with its demo account on a fresh database, once per module; yields the base URL."""
+    with fresh_database(tmp_path_factory.mktemp('app')) as database_url:
+        yield from _serve(database_url)
+
+
+def _serve(database_url: str) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, 'LOWROUTER_DATABASE_URL': database_url}
     for inherited in ('NICEGUI_USER_SIMULATION', 'PYTEST_CURRENT_TEST', 'NICEGUI_SCREEN_TEST_PORT'):
         env.pop(inherited, None)  # the app runs as a user would run it, not under pytest
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below; a pipe could fill up and block the app)
     process = subprocess.Popen(
-        [sys.executable, 'app.py', '--port', str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        [sys.executable, 'app.py', '--port', str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f'http://127.0.0.1:{port}'
     try:
-        _wait_for(f'{base}/dashboard', process)
+        _wait_for(f'{base}/dashboard', process, log)
         yield base
     finally:
         process.terminate()
@@ -58,20 +63,23 @@ def server(database_url) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
-def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def _wait_for(url: str, process: subprocess.Popen, log, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f'app exited early:\n{process.stdout.read().decode()}')
+            log.seek(0)
+            raise RuntimeError(f'app exited early:\n{log.read().decode()}')
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise TimeoutError(f'{url} did not answer within {timeout} s')
+    log.seek(0)
+    raise TimeoutError(f'{url} did not answer within {timeout} s:\n{log.read().decode()[-3000:]}')
 
 
 @pytest.fixture(scope='module')

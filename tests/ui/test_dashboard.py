@@ -2,35 +2,112 @@ from datetime import UTC, datetime, timedelta
 
 from nicegui import ui
 from nicegui.testing import User
+from sqlmodel import select
 
 from services import db
 from services.accounts import create_account
 from services.ingest import record_generation
+from services.models import Generation, LedgerEntry
 from services.money import format_money
+from services.usage import credit_balance, spent_this_month
+
+MODELS = ['openai/gpt-4o-mini', 'mistral/mistral-small', 'openai/gpt-4o']
 
 
-async def test_recent_transactions_show_the_stored_generations(user: User):
+def _seed(timezone: str = 'UTC') -> list[Generation]:
+    now = datetime.now(UTC)
     with db.session_scope() as session:
-        account = create_account(session, name='Acme', timezone='America/New_York')
-        start = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-        generations = [
+        account = create_account(session, name='Acme', timezone=timezone)
+        session.add(
+            LedgerEntry(
+                account_id=account.id, kind='top_up', amount_micros=50_000_000, currency='USD', idempotency_key='t1'
+            )
+        )
+        return [
             record_generation(
                 session,
                 account,
                 {
-                    'model': model,
-                    'prompt_tokens': 100 * i + 1,
-                    'completion_tokens': 50 * i + 1,
-                    'created_at': start + timedelta(minutes=i),
+                    'model': MODELS[i % 3],
+                    'prompt_tokens': 1000 * (i + 1),
+                    'completion_tokens': 400 * (i + 1),
+                    'created_at': now - timedelta(seconds=10 * (9 - i)),
                 },
             )[0]
-            for i, model in enumerate(['openai/gpt-4o-mini', 'mistral/mistral-small', 'openai/gpt-4o'])
+            for i in range(9)
         ]
+
+
+async def test_the_four_widgets_and_the_balance_from_the_service(user: User):
+    _seed()
     await user.open('/dashboard')
-    await user.should_see('Recent transactions')
+    for title in ('Credit balance', 'Usage today', 'Top models (last 30 days)', 'Eco impact (last 30 days)'):
+        await user.should_see(title)
+    with db.session_scope() as session:
+        from services.accounts import current_account
+
+        account = current_account(session)
+        balance = credit_balance(session, account)
+        spent = spent_this_month(session, account)
+    assert user.find(marker='balance').elements.pop().text == format_money(balance, 'USD')
+    assert balance == 50_000_000 - spent
+    assert format_money(spent, 'USD') in user.find(marker='spent-month').elements.pop().text
+
+
+async def test_clicking_a_model_in_usage_today_filters_the_page_and_the_url(user: User):
+    generations = _seed()
+    await user.open('/dashboard')
+    user.find(marker='usage-mistral/mistral-small').click()
+    await user.should_see('Showing only')
+    assert user.back_history[-1] == '/dashboard?model=mistral%2Fmistral-small'
     table = user.find(ui.table).elements.pop()
-    newest = generations[-1]
-    assert [row['id'] for row in table.rows] == [g.id for g in reversed(generations)]
-    assert table.rows[0]['cost'] == format_money(newest.cost_micros, 'USD', precise=True)
-    assert table.rows[0]['tokens'] == f'{newest.total_tokens:,}'
-    assert table.rows[0]['time'] == '2026-11-20 10:02'  # shown in the account's time zone (UTC-5)
+    expected = [g.id for g in reversed(generations) if g.model == 'mistral/mistral-small']
+    assert [row['id'] for row in table.rows] == expected
+    user.find('Clear filter').click()
+    await user.should_not_see('Showing only')
+    assert len(user.find(ui.table).elements.pop().rows) == 9
+
+
+async def test_a_row_click_opens_the_detail_page_with_the_stored_record(user: User):
+    generations = _seed()
+    await user.open('/dashboard')
+    table = user.find(ui.table).elements.pop()
+    row = table.rows[2]
+    user.find(ui.table).trigger('rowClick', [{}, row, 2])
+    await user.should_see('Routing trace')
+    with db.session_scope() as session:
+        stored = session.exec(select(Generation).where(Generation.id == row['id'])).one()
+    assert stored.id == generations[-3].id
+    await user.should_see(stored.id)
+    await user.should_see(f'{stored.total_tokens:,}')
+    await user.should_see(f'{stored.prompt_tokens:,}')
+    await user.should_see(format_money(stored.cost_micros, 'USD', precise=True))
+    await user.should_see('Prompt and response content are not stored')
+
+
+async def test_an_unknown_generation_gets_a_friendly_page(user: User):
+    _seed()
+    await user.open('/transactions/gen-does-not-exist')
+    await user.should_see('No such generation')
+    user.find('Back to the dashboard').click()
+    await user.should_see('Recent transactions')
+
+
+async def test_recent_transactions_show_times_in_the_account_time_zone(user: User):
+    with db.session_scope() as session:
+        account = create_account(session, name='Acme', timezone='America/New_York')
+        generation, _ = record_generation(
+            session,
+            account,
+            {
+                'model': 'openai/gpt-4o',
+                'prompt_tokens': 5,
+                'completion_tokens': 7,
+                'created_at': datetime(2026, 11, 20, 15, 2, tzinfo=UTC),
+            },
+        )
+    await user.open('/dashboard')
+    row = user.find(ui.table).elements.pop().rows[0]
+    assert row['time'] == '2026-11-20 10:02'  # UTC-5
+    assert row['cost'] == format_money(generation.cost_micros, 'USD', precise=True)
+    assert row['tokens'] == '12'
