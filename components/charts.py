@@ -6,8 +6,7 @@ import plotly.graph_objects as go
 from nicegui import ui
 
 from components.formatting import tokens_text
-from components.widgets import card
-from services.catalog import get_catalog
+from components.widgets import card, model_name
 from services.dashboard import UsageSummary
 from services.models import Account
 from services.money import format_money
@@ -25,7 +24,7 @@ def top_models_card(account: Account, summary: UsageSummary, *, limit: int = 6) 
         figure = go.Figure(
             go.Bar(
                 x=[r.tokens for r in rows],
-                y=[_label(r.model) for r in rows],
+                y=[model_name(r.model) for r in rows],
                 orientation='h',
                 marker_color=BAR_COLOUR,
                 text=[tokens_text(r.tokens) for r in rows],
@@ -53,11 +52,6 @@ def top_models_card(account: Account, summary: UsageSummary, *, limit: int = 6) 
             bargap=0.25,
         )
         return plotly_chart(figure).classes('w-full lr-top-models')
-
-
-def _label(model_id: str) -> str:
-    model = get_catalog().models.get(model_id)
-    return model.name if model else model_id
 
 
 def plotly_chart(figure: go.Figure) -> ui.plotly:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from html import escape
+from urllib.parse import quote
+
 from nicegui import ui
 
 from components.formatting import carbon_text, tokens_text
@@ -66,18 +69,12 @@ def recent_transactions(account: Account, generations: list[Generation]) -> ui.t
 
 
 def _phone_list(rows: list[dict]) -> None:
-    """On a phone, one compact line pair per generation instead of a wide table."""
-    with ui.column().classes('w-full gap-0 md:hidden lr-transactions-phone'):
-        for row in rows:
-            with (
-                ui.link(target=f'/transactions/{row["id"]}').classes('w-full no-underline text-slate-800'),
-                ui.row().classes('w-full flex-nowrap items-center justify-between px-4 py-2 border-t gap-2'),
-            ):
-                with ui.column().classes('gap-0 min-w-0'):
-                    ui.label(row['model']).classes('text-sm font-medium truncate')
-                    ui.label(f'{row["time"]} · {row["provider"]} · {row["region"]}').classes(
-                        'text-xs lr-muted truncate'
-                    )
-                with ui.column().classes('gap-0 items-end shrink-0'):
-                    ui.label(row['cost']).classes('text-sm tabular-nums')
-                    ui.label(f'{row["tokens"]} tok · {row["carbon"]}').classes('text-xs lr-muted tabular-nums')
+    """On a phone, two short lines per generation instead of a wide table (one element: cheap to send)."""
+    items = ''.join(
+        f'<a class="lr-phone-row" href="/transactions/{quote(row["id"])}">'
+        f'<span class="lr-phone-main"><b>{escape(row["model"])}</b><span>{escape(row["cost"])}</span></span>'
+        f'<span class="lr-phone-sub"><span>{escape(row["time"])} · {escape(row["provider"])} · {escape(row["region"])}'
+        f'</span><span>{escape(row["tokens"])} tok · {escape(row["carbon"])}</span></span></a>'
+        for row in rows
+    )
+    ui.html(items, sanitize=False).classes('w-full md:hidden lr-transactions-phone')

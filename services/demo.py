@@ -103,7 +103,7 @@ def create_demo_account(session: Session, *, seed: int = 7, now: datetime | None
     return account
 
 
-def demo_traffic(catalog: Catalog, keys: list[ApiKey], rng: random.Random, now: datetime):
+def demo_traffic(catalog: Catalog, keys: list[ApiKey], rng: random.Random, now: datetime, *, per_day: int = PER_DAY):
     """Yield (key, payload) for every demo request, oldest first."""
     zone = ZoneInfo(DEMO_TIMEZONE)
     today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -112,7 +112,7 @@ def demo_traffic(catalog: Catalog, keys: list[ApiKey], rng: random.Random, now: 
         day = today - timedelta(days=days_ago)
         growth = 0.7 + 0.3 * (DAYS - days_ago) / DAYS
         weekend = 0.35 if day.weekday() >= 5 else 1.0
-        count = max(0, round(rng.gauss(PER_DAY * growth * weekend, 15)))
+        count = max(0, round(rng.gauss(per_day * growth * weekend, per_day / 20)))
         for moment in sorted(_moments(rng, day, count)):
             moment = moment.astimezone(UTC)
             if moment > now:

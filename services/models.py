@@ -51,6 +51,7 @@ class ApiKey(SQLModel, table=True):
 class Generation(SQLModel, table=True):
     __table_args__ = (
         Index('ix_generation_account_created', 'account_id', 'created_at', 'id'),
+        Index('ix_generation_account_model_created', 'account_id', 'model', 'created_at', 'id'),
         UniqueConstraint('account_id', 'external_id', name='uq_generation_external_id'),
         UniqueConstraint('account_id', 'idempotency_key', name='uq_generation_idempotency_key'),
     )
