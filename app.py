@@ -11,10 +11,15 @@ import sys
 from nicegui import app, ui
 
 import pages  # noqa: F401  (registers every page)
+from api import errors, routers
 from services import bootstrap
 from services.config import Settings, configure, settings_from_args
 
 SIMULATION = os.environ.get('NICEGUI_USER_SIMULATION') == 'true'
+
+for router in routers.ALL:
+    app.include_router(router)
+errors.install(app)
 
 
 def main(argv: list[str]) -> None:

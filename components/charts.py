@@ -1,59 +1,87 @@
-"""Top models (last 30 days): a horizontal Plotly bar chart, largest on top."""
+"""Top models (last 30 days): a horizontal Plotly bar chart, largest on top, by tokens or by carbon."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 from nicegui import ui
 
-from components.formatting import tokens_text
+from components.formatting import carbon_text, tokens_text
 from components.widgets import card, model_name
-from services.dashboard import UsageSummary
+from services.dashboard import ModelUsage, UsageSummary
 from services.models import Account
 from services.money import format_money
 
 PLOTLY_CONFIG = {'displayModeBar': False, 'responsive': True}
-BAR_COLOUR = '#2e8b62'
+METRICS = {'tokens': 'Tokens', 'carbon': 'Carbon'}
+COLOURS = {'tokens': '#2e8b62', 'carbon': '#5b7f95'}
 
 
 def top_models_card(account: Account, summary: UsageSummary, *, limit: int = 6) -> ui.plotly | None:
-    with card('Top models (last 30 days)', subtitle='by tokens'):
+    with card('Top models (last 30 days)'):
         if not summary.by_model:
             ui.label('No usage in the last 30 days.').classes('text-sm lr-muted')
             return None
-        rows = list(reversed(summary.by_model[:limit]))  # plotly draws the first bar at the bottom
-        figure = go.Figure(
-            go.Bar(
-                x=[r.tokens for r in rows],
-                y=[model_name(r.model) for r in rows],
-                orientation='h',
-                marker_color=BAR_COLOUR,
-                text=[tokens_text(r.tokens) for r in rows],
-                textposition='auto',
-                customdata=[[r.model, format_money(r.cost_micros, account.currency), f'{r.share:.1%}'] for r in rows],
-                hovertemplate=(
-                    '<b>%{customdata[0]}</b><br>%{x:,} tokens<br>%{customdata[1]}<br>%{customdata[2]} of all tokens'
-                    '<extra></extra>'
-                ),
-            )
+        toggle = ui.toggle(METRICS, value='tokens').props('dense no-caps size=sm unelevated toggle-color=primary')
+        toggle.classes('absolute top-3 right-4 lr-metric-toggle')
+        chart = plotly_chart(top_models_figure(account, summary.by_model, 'tokens', limit)).classes(
+            'w-full lr-top-models'
         )
-        figure.update_layout(
-            height=max(150, 30 * len(rows) + 56),
-            margin={'l': 4, 'r': 8, 't': 0, 'b': 36},
-            paper_bgcolor='rgba(0,0,0,0)',
-            plot_bgcolor='rgba(0,0,0,0)',
-            font={'family': 'Roboto, sans-serif', 'size': 12, 'color': '#344054'},
-            xaxis={
-                'title': {'text': 'Tokens', 'standoff': 6},
-                'tickformat': '~s',
-                'gridcolor': '#e4e7ec',
-                'fixedrange': True,
-            },
-            yaxis={'automargin': True, 'fixedrange': True},
-            bargap=0.25,
+        toggle.on_value_change(
+            lambda e: chart.update_figure(_with_config(top_models_figure(account, summary.by_model, e.value, limit)))
         )
-        return plotly_chart(figure).classes('w-full lr-top-models')
+        return chart
+
+
+def top_models_figure(account: Account, usages: list[ModelUsage], metric: str, limit: int) -> go.Figure:
+    key = (lambda u: u.tokens) if metric == 'tokens' else (lambda u: u.carbon_g)
+    rows = list(reversed(sorted(usages, key=lambda u: (-key(u), u.model))[:limit]))  # first bar is drawn at the bottom
+    label = tokens_text if metric == 'tokens' else carbon_text
+    figure = go.Figure(
+        go.Bar(
+            x=[key(r) for r in rows],
+            y=[model_name(r.model) for r in rows],
+            orientation='h',
+            marker_color=COLOURS[metric],
+            text=[label(key(r)) for r in rows],
+            textposition='auto',
+            customdata=[
+                [
+                    r.model,
+                    tokens_text(r.tokens),
+                    format_money(r.cost_micros, account.currency),
+                    f'{r.share:.1%}',
+                    carbon_text(r.carbon_g),
+                ]
+                for r in rows
+            ],
+            hovertemplate=(
+                '<b>%{customdata[0]}</b><br>%{customdata[1]} tokens (%{customdata[3]} of all)<br>'
+                '%{customdata[2]}<br>%{customdata[4]}<extra></extra>'
+            ),
+        )
+    )
+    figure.update_layout(
+        height=max(150, 30 * len(rows) + 56),
+        margin={'l': 4, 'r': 8, 't': 0, 'b': 36},
+        paper_bgcolor='rgba(0,0,0,0)',
+        plot_bgcolor='rgba(0,0,0,0)',
+        font={'family': 'Roboto, sans-serif', 'size': 12, 'color': '#344054'},
+        xaxis={
+            'title': {'text': 'Tokens' if metric == 'tokens' else 'Carbon (g CO2e)', 'standoff': 6},
+            'tickformat': '~s',
+            'gridcolor': '#e4e7ec',
+            'fixedrange': True,
+        },
+        yaxis={'automargin': True, 'fixedrange': True},
+        bargap=0.25,
+    )
+    return figure
 
 
 def plotly_chart(figure: go.Figure) -> ui.plotly:
     """A chart without Plotly's mode bar (it covers titles on a phone)."""
-    return ui.plotly({**figure.to_plotly_json(), 'config': PLOTLY_CONFIG})
+    return ui.plotly(_with_config(figure))
+
+
+def _with_config(figure: go.Figure) -> dict:
+    return {**figure.to_plotly_json(), 'config': PLOTLY_CONFIG}

@@ -15,7 +15,7 @@ from services.money import format_money
 
 def card(title: str, *, subtitle: str | None = None) -> ui.card:
     """A widget card with its title; use as a context manager for the body."""
-    box = ui.card().classes('lr-card w-full p-4 gap-2')
+    box = ui.card().classes('lr-card w-full p-4 gap-2 relative')
     with box, ui.row().classes('w-full items-baseline justify-between gap-2 flex-nowrap'):
         ui.label(title).classes('lr-card-title')
         if subtitle:

@@ -11,7 +11,6 @@ UPCOMING = {
     '/credits': 'Top up your balance and download receipts.',
     '/invoices': 'Monthly invoices as PDF.',
     '/routing': 'Defaults for lowrouter/auto and per-key overrides.',
-    '/settings': 'Profile, eco baseline, notifications and account deletion.',
 }
 
 

@@ -18,6 +18,7 @@ class ModelUsage:
     requests: int
     tokens: int
     cost_micros: int
+    carbon_g: float
     share: float  # of the window's tokens, 0..1
 
 
@@ -36,7 +37,13 @@ def usage_since(
     """Requests, tokens and cost since `since`, by model, largest first."""
     tokens = func.sum(UsageHour.prompt_tokens + UsageHour.completion_tokens)
     query = (
-        select(UsageHour.model, func.sum(UsageHour.requests), tokens, func.sum(UsageHour.cost_micros))
+        select(
+            UsageHour.model,
+            func.sum(UsageHour.requests),
+            tokens,
+            func.sum(UsageHour.cost_micros),
+            func.sum(UsageHour.carbon_g),
+        )
         .where(UsageHour.account_id == account.id, UsageHour.hour >= since)
         .group_by(UsageHour.model)
     )
@@ -44,10 +51,10 @@ def usage_since(
         query = query.where(UsageHour.model == model)
     if key_id:
         query = query.where(UsageHour.api_key_id == key_id)
-    rows = [(m, int(r), int(t), int(c)) for m, r, t, c in session.exec(query)]
-    total_tokens = sum(t for _, _, t, _ in rows)
+    rows = [(m, int(r), int(t), int(c), float(g)) for m, r, t, c, g in session.exec(query)]
+    total_tokens = sum(row[2] for row in rows)
     by_model = sorted(
-        (ModelUsage(m, r, t, c, t / total_tokens if total_tokens else 0.0) for m, r, t, c in rows),
+        (ModelUsage(m, r, t, c, g, t / total_tokens if total_tokens else 0.0) for m, r, t, c, g in rows),
         key=lambda u: (-u.tokens, u.model),
     )
     return UsageSummary(

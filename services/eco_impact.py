@@ -173,3 +173,27 @@ def _verdict(actual: float, baseline: float, requests: int) -> tuple[Verdict, fl
     if abs(pct) <= 100 * COMPARABLE_WITHIN:
         return 'comparable', pct
     return ('saved' if actual < baseline else 'used_more'), pct
+
+
+def verdict_sentence(impact: EcoImpact, baseline_name: str) -> str:
+    """The words that go with the numbers; the panel and the API say the same thing."""
+    if impact.verdict == 'no_usage':
+        return 'No usage in this window yet.'
+    if impact.verdict == 'saved':
+        return (
+            f'You saved {_grams(impact.carbon_difference_g)} ({impact.carbon_difference_pct:.0f} %) '
+            f'compared with {baseline_name}.'
+        )
+    if impact.verdict == 'used_more':
+        return f'Your usage used {impact.energy_difference_pct:.0f} % more energy than {baseline_name} would have.'
+    return f'About the same energy as {baseline_name} would have used (within {COMPARABLE_WITHIN:.0%}).'
+
+
+def caveat_anchor(code: str) -> str:
+    return code.replace('_', '-')
+
+
+def _grams(grams: float) -> str:
+    if grams >= 1000:
+        return f'{grams / 1000:,.2f} kg CO2e'
+    return f'{grams:,.1f} g CO2e' if grams >= 1 else f'{grams:,.3f} g CO2e'

@@ -41,17 +41,22 @@ def _free_port() -> int:
 def server(tmp_path_factory) -> Iterator[str]:
     """The app with its demo account on a fresh database, once per module; yields the base URL."""
     with fresh_database(tmp_path_factory.mktemp('app')) as database_url:
-        yield from _serve(database_url)
+        yield from serve(database_url)
 
 
-def _serve(database_url: str) -> Iterator[str]:
+def serve(database_url: str, *options: str) -> Iterator[str]:
+    """Run `python app.py` on `database_url` until the generator is closed; yields the base URL."""
     port = _free_port()
     env = {**os.environ, 'LOWROUTER_DATABASE_URL': database_url}
     for inherited in ('NICEGUI_USER_SIMULATION', 'PYTEST_CURRENT_TEST', 'NICEGUI_SCREEN_TEST_PORT'):
         env.pop(inherited, None)  # the app runs as a user would run it, not under pytest
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below; a pipe could fill up and block the app)
     process = subprocess.Popen(
-        [sys.executable, 'app.py', '--port', str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, 'app.py', '--port', str(port), *options],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f'http://127.0.0.1:{port}'
     try:

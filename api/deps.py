@@ -1,0 +1,50 @@
+"""Dependencies shared by the API routers: a database session and the calling key, by scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header
+from sqlmodel import Session
+
+from api.errors import APIError
+from services import db
+from services.keys import authenticate
+from services.models import Account, ApiKey
+
+
+def get_session() -> Iterator[Session]:
+    with db.session_scope() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def require(scope: str):
+    """A dependency that answers 401 without a valid key and 403 when the key lacks `scope`."""
+
+    def dependency(session: SessionDep, authorization: Annotated[str | None, Header()] = None) -> ApiKey:
+        scheme, _, secret = (authorization or '').partition(' ')
+        if scheme.lower() != 'bearer' or not secret.strip():
+            raise APIError(401, 'unauthorized', 'send an API key as "Authorization: Bearer lr-…"', _challenge())
+        key = authenticate(session, secret.strip())
+        if key is None:
+            raise APIError(401, 'unauthorized', 'this API key is unknown, expired or revoked', _challenge())
+        if scope not in key.scopes:
+            raise APIError(403, 'forbidden', f'this key lacks the {scope} scope')
+        return key
+
+    return dependency
+
+
+def account_of(session: Session, key: ApiKey) -> Account:
+    return session.get(Account, key.account_id)
+
+
+def _challenge() -> dict[str, str]:
+    return {'WWW-Authenticate': 'Bearer'}
+
+
+ReadKey = Annotated[ApiKey, Depends(require('read'))]
