@@ -1,8 +1,7 @@
-"""API keys: secrets are shown once and stored only as a SHA-256 hash.
+"""API keys: create, scope, limit, rotate, revoke. Secrets are shown once and stored only as SHA-256.
 
-A plain SHA-256 is enough here: the secret is 32+ random URL-safe characters from `secrets`
-(over 190 bits), so there is nothing to brute-force or look up in a table; a slow hash would only
-cost every API request time.
+A plain SHA-256 is enough here: a secret is 'lr-' plus 43 random URL-safe characters from `secrets`
+(256 bits), so there is nothing to guess or look up; a slow hash would only slow every request.
 """
 
 from __future__ import annotations
@@ -11,18 +10,84 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
+from services.catalog import get_catalog
 from services.models import Account, ApiKey, utcnow
+from services.money import MoneyError, parse_amount
 
 SCOPES = ('inference', 'ingest', 'read', 'manage')
 SECRET_PREFIX = 'lr-'
+GRACE_PERIODS = {'none': timedelta(0), '1h': timedelta(hours=1), '24h': timedelta(hours=24)}
+LAST_USED_RESOLUTION = timedelta(seconds=60)  # "last used" is written at most once a minute per key
+BulkAction = Literal['revoke', 'add_scope', 'remove_scope', 'set_limit']
 
 
 class KeyInputError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f'{field}: {message}')
+        self.field = field
+        self.message = message
+
+
+class KeyNotFound(LookupError):
     pass
+
+
+class KeySettings(BaseModel):
+    """What an operator may set on a key. On update, only the fields given are changed."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra='forbid')
+
+    name: str = Field(min_length=1, max_length=120)
+    scopes: list[str] = Field(min_length=1)
+    spend_limit: Decimal | None = Field(default=None, description='per calendar month, in the account currency')
+    allowed_models: list[str] | None = None
+    expires_at: datetime | None = None
+
+    @field_validator('scopes')
+    @classmethod
+    def _scopes(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(SCOPES))
+        if unknown:
+            raise ValueError(f'unknown scope {", ".join(unknown)}; choose from {", ".join(SCOPES)}')
+        return [s for s in SCOPES if s in value]
+
+    @field_validator('spend_limit', mode='before')
+    @classmethod
+    def _limit(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            raise ValueError('give the limit as a decimal string, e.g. "25.00"')
+        if value is not None and Decimal(str(value)) <= 0:
+            raise ValueError('must be more than 0 (leave it empty for no limit)')
+        return value
+
+    @field_validator('allowed_models')
+    @classmethod
+    def _models(cls, value: list[str] | None) -> list[str] | None:
+        if not value:
+            return None
+        unknown = [m for m in value if m not in get_catalog().models]
+        if unknown:
+            raise ValueError(f'unknown model {unknown[0]!r}')
+        return sorted(set(value))
+
+    @field_validator('expires_at')
+    @classmethod
+    def _future(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError('needs a time zone, e.g. 2027-01-01T00:00:00Z')
+        if value <= utcnow():
+            raise ValueError('must be in the future')
+        return value
 
 
 @dataclass(frozen=True)
@@ -39,33 +104,150 @@ def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
-def create_key(session: Session, account: Account, *, name: str, scopes: list[str]) -> NewKey:
-    name = name.strip()
-    if not name or len(name) > 120:
-        raise KeyInputError('a key needs a name of 1 to 120 characters')
-    unknown = sorted(set(scopes) - set(SCOPES))
-    if unknown or not scopes:
-        raise KeyInputError(f'scopes must be one or more of {", ".join(SCOPES)}')
+def key_status(key: ApiKey, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if key.revoked_at is not None:
+        return 'revoked'
+    if key.expires_at is not None and key.expires_at <= now:
+        return 'expired'
+    return 'active'
+
+
+def create_key(session: Session, account: Account, **fields: Any) -> NewKey:
+    settings = _validate(fields)
     secret = new_secret()
-    key = ApiKey(
-        account_id=account.id,
-        name=name,
-        prefix=secret[:11],
-        secret_hash=hash_secret(secret),
-        scopes=[s for s in SCOPES if s in scopes],
-    )
+    key = ApiKey(account_id=account.id, prefix=secret[:11], secret_hash=hash_secret(secret), **_columns(settings))
     session.add(key)
     session.flush()
     return NewKey(key, secret)
 
 
-def authenticate(session: Session, secret: str, *, now: datetime | None = None) -> ApiKey | None:
-    """The active key for a presented secret, or None (unknown, expired or revoked)."""
-    digest = hash_secret(secret)
-    key = session.exec(select(ApiKey).where(ApiKey.secret_hash == digest)).first()
-    if key is None or not hmac.compare_digest(key.secret_hash, digest):
-        return None
-    now = now or utcnow()
-    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
-        return None
+def get_key(session: Session, account: Account, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None or key.account_id != account.id:
+        raise KeyNotFound(f'no key {key_id} in this account')
     return key
+
+
+def list_keys(session: Session, account: Account) -> list[ApiKey]:
+    return list(
+        session.exec(select(ApiKey).where(ApiKey.account_id == account.id).order_by(ApiKey.created_at, ApiKey.id))
+    )
+
+
+def update_key(session: Session, account: Account, key_id: int, **fields: Any) -> ApiKey:
+    key = get_key(session, account, key_id)
+    current = {
+        'name': key.name,
+        'scopes': key.scopes,
+        'spend_limit': None if key.spend_limit_micros is None else Decimal(key.spend_limit_micros) / 1_000_000,
+        'allowed_models': key.allowed_models,
+        'expires_at': None,
+    }
+    settings = _validate({**current, **fields})
+    changes = {k: v for k, v in _columns(settings).items() if k != 'expires_at' or 'expires_at' in fields}
+    for column, value in changes.items():
+        setattr(key, column, value)
+    session.add(key)
+    session.flush()
+    return key
+
+
+def rotate_key(session: Session, account: Account, key_id: int, *, grace: str = 'none') -> NewKey:
+    """A new secret for the same key (id, name, scopes, limits, history); the old one ends after `grace`."""
+    if grace not in GRACE_PERIODS:
+        raise KeyInputError('grace', f'choose one of {", ".join(GRACE_PERIODS)}')
+    key = get_key(session, account, key_id)
+    if key_status(key) == 'revoked':
+        raise KeyInputError('key', 'a revoked key cannot be rotated')
+    secret = new_secret()
+    period = GRACE_PERIODS[grace]
+    key.previous_secret_hash = key.secret_hash if period else None
+    key.previous_secret_valid_until = utcnow() + period if period else None
+    key.secret_hash = hash_secret(secret)
+    key.prefix = secret[:11]
+    session.add(key)
+    session.flush()
+    return NewKey(key, secret)
+
+
+def revoke_key(session: Session, account: Account, key_id: int) -> ApiKey:
+    key = get_key(session, account, key_id)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        key.previous_secret_hash = None
+        key.previous_secret_valid_until = None
+        session.add(key)
+        session.flush()
+    return key
+
+
+def bulk_update(session: Session, account: Account, key_ids: list[int], action: BulkAction, value: Any = None) -> int:
+    """One action on several keys, all or nothing. Returns how many keys changed."""
+    keys = [get_key(session, account, key_id) for key_id in dict.fromkeys(key_ids)]
+    if not keys:
+        raise KeyInputError('keys', 'select at least one key')
+    for key in keys:
+        if action == 'revoke':
+            revoke_key(session, account, key.id)
+        elif action in ('add_scope', 'remove_scope'):
+            scopes = set(key.scopes) | {value} if action == 'add_scope' else set(key.scopes) - {value}
+            if not scopes:
+                raise KeyInputError('scopes', f'{key.name} would be left without any scope')
+            update_key(session, account, key.id, scopes=sorted(scopes))
+        elif action == 'set_limit':
+            update_key(session, account, key.id, spend_limit=value)
+        else:
+            raise KeyInputError('action', f'unknown bulk action {action!r}')
+    return len(keys)
+
+
+def authenticate(session: Session, secret: str, *, now: datetime | None = None) -> ApiKey | None:
+    """The active key for a presented secret, or None (unknown, expired, revoked, or past its grace)."""
+    now = now or utcnow()
+    digest = hash_secret(secret)
+    key = session.exec(
+        select(ApiKey).where(or_(ApiKey.secret_hash == digest, ApiKey.previous_secret_hash == digest))
+    ).first()
+    if key is None or key_status(key, now) != 'active':
+        return None
+    if hmac.compare_digest(key.secret_hash, digest):
+        return key
+    in_grace = key.previous_secret_valid_until is not None and now < key.previous_secret_valid_until
+    if in_grace and hmac.compare_digest(key.previous_secret_hash or '', digest):
+        return key
+    return None
+
+
+def touch(session: Session, key: ApiKey, *, now: datetime | None = None) -> None:
+    """Record a use, writing at most once per LAST_USED_RESOLUTION (a conditional UPDATE, no read)."""
+    now = now or utcnow()
+    session.execute(
+        update(ApiKey)
+        .where(ApiKey.id == key.id)
+        .where(or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_RESOLUTION))
+        .values(last_used_at=now)
+    )
+
+
+def _validate(fields: dict[str, Any]) -> KeySettings:
+    try:
+        return KeySettings.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first['loc'][0]) if first['loc'] else 'key'
+        raise KeyInputError(field, first['msg'].removeprefix('Value error, ')) from None
+
+
+def _columns(settings: KeySettings) -> dict[str, Any]:
+    try:
+        limit = None if settings.spend_limit is None else parse_amount(settings.spend_limit)
+    except MoneyError as error:
+        raise KeyInputError('spend_limit', str(error)) from None
+    return {
+        'name': settings.name,
+        'scopes': settings.scopes,
+        'spend_limit_micros': limit,
+        'allowed_models': settings.allowed_models,
+        'expires_at': settings.expires_at,
+    }

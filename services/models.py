@@ -39,6 +39,8 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(max_length=120)
     prefix: str = Field(max_length=16)
     secret_hash: str = Field(max_length=64, unique=True)
+    previous_secret_hash: str | None = Field(default=None, max_length=64, index=True)  # during a rotation's grace
+    previous_secret_valid_until: datetime | None = None
     scopes: list[str] = Field(default_factory=list, sa_type=JSON)
     spend_limit_micros: int | None = Field(default=None, sa_type=BigInteger)
     allowed_models: list[str] | None = Field(default=None, sa_type=JSON)
