@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from api.errors import APIError
 from services import db
-from services.keys import authenticate
+from services.keys import authenticate, touch
 from services.models import Account, ApiKey
 
 
@@ -34,6 +34,7 @@ def require(scope: str):
             raise APIError(401, 'unauthorized', 'this API key is unknown, expired or revoked', _challenge())
         if scope not in key.scopes:
             raise APIError(403, 'forbidden', f'this key lacks the {scope} scope')
+        touch(session, key)
         return key
 
     return dependency
@@ -48,3 +49,5 @@ def _challenge() -> dict[str, str]:
 
 
 ReadKey = Annotated[ApiKey, Depends(require('read'))]
+IngestKey = Annotated[ApiKey, Depends(require('ingest'))]
+ManageKey = Annotated[ApiKey, Depends(require('manage'))]

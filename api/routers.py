@@ -1,5 +1,5 @@
 """Every API router, in the order app.py includes them."""
 
-from api import eco
+from api import account, eco, exports, generations, keys
 
-ALL = (eco.router,)
+ALL = (exports.router, generations.router, account.router, keys.router, eco.router)

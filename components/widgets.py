@@ -43,7 +43,7 @@ def credit_balance_card(account: Account, balance_micros: int, spent_month_micro
         ).classes('mt-2 self-start')
 
 
-def usage_today_card(account: Account, today: UsageSummary, active_model: str | None) -> None:
+def usage_today_card(account: Account, today: UsageSummary, active_model: str | None, key: int | None = None) -> None:
     with card('Usage today', subtitle=f'since midnight, {account.timezone}'):
         with ui.row().classes('w-full gap-6'):
             _figure(tokens_text(today.tokens), 'tokens')
@@ -55,7 +55,9 @@ def usage_today_card(account: Account, today: UsageSummary, active_model: str | 
         with ui.column().classes('w-full gap-0 lr-usage-models'):
             for usage in today.by_model[:5]:
                 selected = usage.model == active_model
-                target = '/dashboard' if selected else f'/dashboard?model={quote(usage.model, safe="")}'
+                keep = f'key={key}' if key else ''
+                query = keep if selected else '&'.join(filter(None, [f'model={quote(usage.model, safe="")}', keep]))
+                target = f'/dashboard?{query}' if query else '/dashboard'
                 with (
                     ui.link(target=target)
                     .mark(f'usage-{usage.model}')

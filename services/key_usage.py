@@ -51,3 +51,22 @@ def limit_exhausted(session: Session, account: Account, key: ApiKey, *, now: dat
     if key.spend_limit_micros is None:
         return False
     return key_month_usage(session, account, key, now=now).cost_micros >= key.spend_limit_micros
+
+
+class SpendLimitReached(Exception):
+    pass
+
+
+class ModelNotAllowed(Exception):
+    pass
+
+
+def check_key_may_spend(session: Session, account: Account, key: ApiKey, model: str) -> None:
+    """Raise when `key` may not record or run a generation of `model` (allowed models, monthly limit)."""
+    from services.money import format_money
+
+    if key.allowed_models and model not in key.allowed_models:
+        raise ModelNotAllowed(f'key "{key.name}" may only use {", ".join(key.allowed_models)}')
+    if limit_exhausted(session, account, key):
+        limit = format_money(key.spend_limit_micros, account.currency)
+        raise SpendLimitReached(f'key "{key.name}" has used its monthly spend limit of {limit}')

@@ -54,13 +54,14 @@ class Generation(SQLModel, table=True):
     __table_args__ = (
         Index('ix_generation_account_created', 'account_id', 'created_at', 'id'),
         Index('ix_generation_account_model_created', 'account_id', 'model', 'created_at', 'id'),
+        Index('ix_generation_account_key_created', 'account_id', 'api_key_id', 'created_at', 'id'),
         UniqueConstraint('account_id', 'external_id', name='uq_generation_external_id'),
         UniqueConstraint('account_id', 'idempotency_key', name='uq_generation_idempotency_key'),
     )
 
     id: str = Field(primary_key=True, max_length=40)
     account_id: int = Field(foreign_key='account.id')
-    api_key_id: int | None = Field(default=None, foreign_key='api_key.id', index=True)
+    api_key_id: int | None = Field(default=None, foreign_key='api_key.id')
     external_id: str | None = Field(default=None, max_length=200)
     idempotency_key: str | None = Field(default=None, max_length=200)
     created_at: datetime

@@ -12,12 +12,14 @@ from services.timeutil import month_start_utc
 
 
 def recent_generations(
-    session: Session, account_id: int, *, limit: int = 50, model: str | None = None
+    session: Session, account_id: int, *, limit: int = 50, model: str | None = None, key_id: int | None = None
 ) -> list[Generation]:
-    """The newest generations first (index: account_id, created_at, id)."""
+    """The newest generations first (indexes: account_id with created_at, model or key)."""
     query = select(Generation).where(Generation.account_id == account_id)
     if model:
         query = query.where(Generation.model == model)
+    if key_id:
+        query = query.where(Generation.api_key_id == key_id)
     return list(session.exec(query.order_by(Generation.created_at.desc(), Generation.id.desc()).limit(limit)))
 
 

@@ -111,3 +111,24 @@ async def test_recent_transactions_show_times_in_the_account_time_zone(user: Use
     assert row['time'] == '2026-11-20 10:02'  # UTC-5
     assert row['cost'] == format_money(generation.cost_micros, 'USD', precise=True)
     assert row['tokens'] == '12'
+
+
+async def test_the_key_filter_from_the_keys_page(user: User):
+    from services.keys import create_key
+
+    with db.session_scope() as session:
+        account = create_account(session, name='Acme')
+        keys = [create_key(session, account, name=name, scopes=['ingest']).key for name in ('web', 'batch')]
+        for i in range(6):
+            record_generation(
+                session,
+                account,
+                {'model': MODELS[0], 'prompt_tokens': 10, 'completion_tokens': 10 + i},
+                api_key_id=keys[i % 2].id,
+            )
+    await user.open(f'/dashboard?key={keys[1].id}')
+    await user.should_see('key batch')
+    rows = user.find(ui.table).elements.pop().rows
+    with db.session_scope() as session:
+        expected = {g.id for g in session.exec(select(Generation).where(Generation.api_key_id == keys[1].id))}
+    assert {row['id'] for row in rows} == expected and len(rows) == 3

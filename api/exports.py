@@ -1,0 +1,42 @@
+"""GET /api/v1/generations.csv: a streamed export with the list's filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from api.deps import ReadKey, SessionDep, account_of
+from api.errors import ERROR_RESPONSES
+from api.generations import filters
+from services.exports import generations_csv
+
+router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPONSES)
+
+
+@router.get(
+    '/generations.csv',
+    summary='Export generations as CSV, streamed (scope: read)',
+    response_class=StreamingResponse,
+    responses={200: {'content': {'text/csv': {}}}},
+)
+def export_csv(
+    session: SessionDep,
+    key: ReadKey,
+    model: str | None = None,
+    provider: str | None = None,
+    region: str | None = None,
+    key_id: Annotated[int | None, Query(alias='key')] = None,
+    since: Annotated[datetime | None, Query(alias='from')] = None,
+    until: Annotated[datetime | None, Query(alias='to')] = None,
+) -> StreamingResponse:
+    account = account_of(session, key)
+    session.expunge(account)
+    rows = generations_csv(account, filters(model, provider, region, key_id, since, until))
+    return StreamingResponse(
+        rows,
+        media_type='text/csv; charset=utf-8',
+        headers={'Content-Disposition': 'attachment; filename="generations.csv"'},
+    )

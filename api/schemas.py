@@ -1,0 +1,62 @@
+"""The public JSON shapes of stored records (one place, so every endpoint says the same thing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.key_usage import KeyMonth
+from services.keys import key_status
+from services.models import ApiKey, Generation
+from services.money import decimal_string
+
+
+def generation_out(g: Generation) -> dict[str, Any]:
+    return {
+        'id': g.id,
+        'created_at': g.created_at.isoformat().replace('+00:00', 'Z'),
+        'requested_model': g.requested_model,
+        'model': g.model,
+        'provider': g.provider,
+        'region': g.region,
+        'prompt_tokens': g.prompt_tokens,
+        'completion_tokens': g.completion_tokens,
+        'total_tokens': g.total_tokens,
+        'latency_ms': g.latency_ms,
+        'status': g.status,
+        'cost': decimal_string(g.cost_micros),
+        'currency': g.currency,
+        'energy_wh': {'low': g.energy_wh_low, 'value': g.energy_wh, 'high': g.energy_wh_high},
+        'carbon_g': {'low': g.carbon_g_low, 'value': g.carbon_g, 'high': g.carbon_g_high},
+        'grid_intensity_g_per_kwh': g.grid_intensity_g_per_kwh,
+        'methodology_version': g.methodology_version,
+        'estimated': g.estimated,
+        'external_id': g.external_id,
+        'key_id': g.api_key_id,
+        'routing_trace': g.routing_trace,
+    }
+
+
+def key_out(key: ApiKey, usage: KeyMonth | None = None) -> dict[str, Any]:
+    usage = usage or KeyMonth()
+    return {
+        'id': key.id,
+        'name': key.name,
+        'prefix': key.prefix,
+        'scopes': key.scopes,
+        'spend_limit': None if key.spend_limit_micros is None else decimal_string(key.spend_limit_micros),
+        'allowed_models': key.allowed_models,
+        'expires_at': _iso(key.expires_at),
+        'created_at': _iso(key.created_at),
+        'last_used_at': _iso(key.last_used_at),
+        'revoked_at': _iso(key.revoked_at),
+        'status': key_status(key),
+        'usage_this_month': {
+            'cost': decimal_string(usage.cost_micros),
+            'tokens': usage.tokens,
+            'requests': usage.requests,
+        },
+    }
+
+
+def _iso(moment) -> str | None:
+    return None if moment is None else moment.isoformat().replace('+00:00', 'Z')
