@@ -34,6 +34,7 @@ def export_csv(
 ) -> StreamingResponse:
     account = account_of(session, key)
     session.expunge(account)
+    session.commit()  # end this request's transaction: the stream reads in its own session
     rows = generations_csv(account, filters(model, provider, region, key_id, since, until))
     return StreamingResponse(
         rows,

@@ -43,16 +43,28 @@ def _create(url: str) -> Engine:
     if url.startswith('sqlite'):
         engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30})
         event.listen(engine, 'connect', _sqlite_pragmas)
+        event.listen(engine, 'begin', _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute('PRAGMA journal_mode=WAL')
     cursor.execute('PRAGMA foreign_keys=ON')
     cursor.execute('PRAGMA synchronous=NORMAL')
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    """Every SQLite transaction takes the write lock up front (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes fails at once ("database is locked") when another
+    writer committed in between, which would turn concurrent top-ups or ingestion into errors; taking the
+    lock first makes them wait their turn (busy timeout 30 s) instead. It also makes SAVEPOINTs reliable.
+    """
+    connection.exec_driver_sql('BEGIN IMMEDIATE')
 
 
 def upgrade(engine: Engine) -> None:
