@@ -7,7 +7,6 @@ from nicegui import ui
 from components.shell import NAV, frame
 
 UPCOMING = {
-    '/keys': 'Create, scope, rotate and revoke API keys.',
     '/credits': 'Top up your balance and download receipts.',
     '/invoices': 'Monthly invoices as PDF.',
     '/routing': 'Defaults for lowrouter/auto and per-key overrides.',

@@ -11,7 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -51,6 +51,20 @@ class KeySettings(BaseModel):
     allowed_models: list[str] | None = None
     expires_at: datetime | None = None
 
+    @field_validator('name', mode='before')
+    @classmethod
+    def _name(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError('give the key a name')
+        return value
+
+    @field_validator('scopes', mode='before')
+    @classmethod
+    def _some_scope(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:
+            raise ValueError('choose at least one scope')
+        return value
+
     @field_validator('scopes')
     @classmethod
     def _scopes(cls, value: list[str]) -> list[str]:
@@ -64,9 +78,15 @@ class KeySettings(BaseModel):
     def _limit(cls, value: Any) -> Any:
         if isinstance(value, float):
             raise ValueError('give the limit as a decimal string, e.g. "25.00"')
-        if value is not None and Decimal(str(value)) <= 0:
+        if value is None or value == '':
+            return None
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f'{value!r} is not an amount; write it like 25.00') from None
+        if not amount.is_finite() or amount <= 0:
             raise ValueError('must be more than 0 (leave it empty for no limit)')
-        return value
+        return amount
 
     @field_validator('allowed_models')
     @classmethod
@@ -137,6 +157,8 @@ def list_keys(session: Session, account: Account) -> list[ApiKey]:
 
 def update_key(session: Session, account: Account, key_id: int, **fields: Any) -> ApiKey:
     key = get_key(session, account, key_id)
+    if key.revoked_at is not None:
+        raise KeyInputError('key', f'{key.name} is revoked and can no longer be changed')
     current = {
         'name': key.name,
         'scopes': key.scopes,
@@ -187,19 +209,26 @@ def bulk_update(session: Session, account: Account, key_ids: list[int], action: 
     keys = [get_key(session, account, key_id) for key_id in dict.fromkeys(key_ids)]
     if not keys:
         raise KeyInputError('keys', 'select at least one key')
-    for key in keys:
-        if action == 'revoke':
-            revoke_key(session, account, key.id)
-        elif action in ('add_scope', 'remove_scope'):
-            scopes = set(key.scopes) | {value} if action == 'add_scope' else set(key.scopes) - {value}
-            if not scopes:
-                raise KeyInputError('scopes', f'{key.name} would be left without any scope')
-            update_key(session, account, key.id, scopes=sorted(scopes))
-        elif action == 'set_limit':
-            update_key(session, account, key.id, spend_limit=value)
-        else:
-            raise KeyInputError('action', f'unknown bulk action {action!r}')
+    with session.begin_nested():  # all or nothing, whatever the caller does with the error
+        for key in keys:
+            _bulk_one(session, account, key, action, value)
     return len(keys)
+
+
+def _bulk_one(session: Session, account: Account, key: ApiKey, action: BulkAction, value: Any) -> None:
+    if action != 'revoke' and key.revoked_at is not None:
+        raise KeyInputError('keys', f'{key.name} is revoked; leave it out of the selection')
+    if action == 'revoke':
+        revoke_key(session, account, key.id)
+    elif action in ('add_scope', 'remove_scope'):
+        scopes = set(key.scopes) | {value} if action == 'add_scope' else set(key.scopes) - {value}
+        if not scopes:
+            raise KeyInputError('scopes', f'{key.name} would be left without any scope')
+        update_key(session, account, key.id, scopes=sorted(scopes))
+    elif action == 'set_limit':
+        update_key(session, account, key.id, spend_limit=value)
+    else:
+        raise KeyInputError('action', f'unknown bulk action {action!r}')
 
 
 def authenticate(session: Session, secret: str, *, now: datetime | None = None) -> ApiKey | None:

@@ -65,3 +65,22 @@ def test_create_key_from_the_command_line(tmp_path, database_url):
     with db.session_scope() as session:
         key = authenticate(session, secret)
         assert key.name == 'ci' and key.scopes == ['ingest', 'read']
+
+
+def test_a_refused_bulk_action_changes_nothing_even_if_the_caller_commits(session, account):
+    from services.keys import revoke_key
+
+    active = create_key(session, account, name='active', scopes=['read']).key
+    revoked = create_key(session, account, name='gone', scopes=['read']).key
+    revoke_key(session, account, revoked.id)
+    with pytest.raises(KeyInputError, match='revoked'):
+        bulk_update(session, account, [active.id, revoked.id], 'add_scope', 'manage')
+    session.commit()
+    session.refresh(active)
+    assert active.scopes == ['read']
+
+
+def test_a_limit_that_is_not_a_number_is_a_clear_error(session, account):
+    for limit in ('abc', 'NaN', '1,000'):
+        with pytest.raises(KeyInputError, match='spend_limit'):
+            create_key(session, account, name='x', scopes=['read'], spend_limit=limit)
