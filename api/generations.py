@@ -16,6 +16,7 @@ from services.generation_queries import CursorError, GenerationFilter, page
 from services.ingest import CONTENT_FIELDS, IngestError, find_existing, parse, prepare_generation, store_generations
 from services.key_usage import ModelNotAllowed, SpendLimitReached, check_key_may_spend
 from services.models import Account, ApiKey, Generation
+from services.notifications import check_low_balance_soon
 from services.usage import get_generation
 
 router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPONSES)
@@ -57,6 +58,7 @@ def record(
         return generation_out(existing)
     row = _prepare(session, account, key, body, idempotency_key, where='')
     store_generations(session, [row])
+    check_low_balance_soon(session, account)
     return generation_out(Generation.model_validate(row))
 
 
@@ -93,6 +95,8 @@ def record_batch(
         rows.append(row)
         stored.append(generation_out(Generation.model_validate(row)))
     created = store_generations(session, rows)
+    if created:
+        check_low_balance_soon(session, account)
     if created == 0:
         response.status_code = 200
     return {'items': stored, 'created': created}

@@ -1,5 +1,5 @@
 """Every API router, in the order app.py includes them."""
 
-from api import account, eco, exports, generations, keys
+from api import account, billing, eco, exports, generations, keys
 
-ALL = (exports.router, generations.router, account.router, keys.router, eco.router)
+ALL = (exports.router, generations.router, account.router, billing.router, keys.router, eco.router)

@@ -15,6 +15,7 @@ from components.widgets import credit_balance_card, usage_today_card
 from services import db
 from services.dashboard import top_models, usage_today
 from services.eco_impact import eco_impact
+from services.notifications import check_low_balance_soon
 from services.timeutil import local
 from services.usage import credit_balance, key_name, recent_generations, spent_this_month
 
@@ -32,6 +33,7 @@ def dashboard_page(model: str | None = None, key: int | None = None) -> None:
             return
         now = datetime.now(UTC)
         with db.session_scope() as session:
+            check_low_balance_soon(session, account)
             balance = credit_balance(session, account)
             spent = spent_this_month(session, account, now=now)
             today = usage_today(session, account, key_id=key, now=now)

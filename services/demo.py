@@ -19,7 +19,8 @@ from sqlmodel import Session
 from services.accounts import create_account
 from services.catalog import AUTO_MODEL, Catalog, get_catalog
 from services.ingest import GenerationIn, prepare_generation, store_generations
-from services.models import Account, ApiKey, LedgerEntry
+from services.ledger import top_up
+from services.models import Account, ApiKey
 from services.routing import Policy, RoutingError, fall_back, route
 
 DEMO_NAME = 'Demo: Northwind Robotics'
@@ -192,15 +193,6 @@ def _demo_top_ups(session: Session, account: Account, generations: list[dict], n
         usage_by_third[min(2, int((g['created_at'] - start).days / (DAYS / 3)))] += g['cost_micros']
     for i, used in enumerate(usage_by_third):
         amount = (used // 50_000_000 + 2) * 50_000_000  # whole 50s, a little ahead of use
-        session.add(
-            LedgerEntry(
-                account_id=account.id,
-                kind='top_up',
-                amount_micros=amount,
-                currency=account.currency,
-                method='manual',
-                idempotency_key=f'demo-top-up-{i + 1}',
-                note='Demo top-up',
-                created_at=start + timedelta(days=i * DAYS / 3),
-            )
-        )
+        result = top_up(session, account, amount, method='bank_transfer', idempotency_key=f'demo-top-up-{i + 1}')
+        result.entry.created_at = result.receipt.issued_at = start + timedelta(days=i * DAYS / 3)
+        session.add_all([result.entry, result.receipt])

@@ -27,6 +27,7 @@ class Account(SQLModel, table=True):
     eco_baseline_model: str = Field(default='openai/gpt-4o', max_length=120)
     low_balance_threshold_micros: int = Field(default=5_000_000, sa_type=BigInteger)
     notification_prefs: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    receipt_seq: int = Field(default=0, sa_column_kwargs={'server_default': '0'})  # last receipt number issued
     is_demo: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -145,16 +146,21 @@ class LedgerEntry(SQLModel, table=True):
 
 
 class Receipt(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint('account_id', 'number', name='uq_receipt_number'),)
+    __table_args__ = (
+        UniqueConstraint('account_id', 'number', name='uq_receipt_number'),
+        UniqueConstraint('ledger_entry_id', name='uq_receipt_ledger_entry'),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key='account.id', index=True)
     ledger_entry_id: int = Field(foreign_key='ledger_entry.id')
+    seq: int = Field(default=0, sa_column_kwargs={'server_default': '0'})
     number: str = Field(max_length=40)
     issued_at: datetime = Field(default_factory=utcnow)
     amount_micros: int = Field(sa_type=BigInteger)
     currency: str = Field(max_length=3)
     method: str | None = Field(default=None, max_length=40)
+    reference: str | None = Field(default=None, max_length=80)
 
 
 class Invoice(SQLModel, table=True):
@@ -185,5 +191,21 @@ class RoutingPolicy(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-ACCOUNT_TABLES = (RoutingPolicy, Invoice, Receipt, LedgerEntry, UsageHour, Generation, ApiKey)
+class Notification(SQLModel, table=True):
+    """An in-app notification; `dedupe_key` makes queueing the same event twice a no-op."""
+
+    __table_args__ = (UniqueConstraint('account_id', 'dedupe_key', name='uq_notification_dedupe'),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='account.id', index=True)
+    kind: str = Field(max_length=40)  # low_balance | receipt | invoice | weekly_summary | key_limit
+    title: str = Field(max_length=200)
+    body: str = Field(default='', max_length=2000)
+    link: str | None = Field(default=None, max_length=200)
+    dedupe_key: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+
+
+ACCOUNT_TABLES = (Notification, RoutingPolicy, Invoice, Receipt, LedgerEntry, UsageHour, Generation, ApiKey)
 """Every table holding rows of an account, children first: deleting in this order keeps foreign keys happy."""

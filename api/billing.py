@@ -1,0 +1,129 @@
+"""Top-ups, receipts and invoices over HTTP, with their PDFs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Response
+
+from api.deps import ManageKey, ReadKey, SessionDep, account_of
+from api.errors import ERROR_RESPONSES, APIError
+from services.billing_pdfs import invoice_pdf, receipt_pdf
+from services.invoices import current_draft, ensure_invoices, get_invoice, invoices
+from services.ledger import TopUpError, get_receipt, receipts, top_up
+from services.models import Invoice, Receipt
+from services.money import decimal_string
+from services.payments import DEFAULT_GATEWAY
+
+router = APIRouter(prefix='/api/v1', tags=['credits and billing'], responses=ERROR_RESPONSES)
+PDF = {200: {'content': {'application/pdf': {}}, 'description': 'The PDF, rendered from stored data'}}
+
+
+@router.post(
+    '/credits/top-ups', status_code=201, summary='Top up the balance; needs an Idempotency-Key (scope: manage)'
+)
+def create_top_up(
+    session: SessionDep,
+    key: ManageKey,
+    response: Response,
+    body: Annotated[dict[str, Any], Body(examples=[{'amount': '50.00', 'method': 'bank_transfer'}])],
+    idempotency_key: Annotated[str | None, Header(alias='Idempotency-Key', max_length=200)] = None,
+) -> dict:
+    if not idempotency_key:
+        raise APIError(422, 'invalid', 'Idempotency-Key: required, so a retried top-up never credits twice')
+    unknown = sorted(set(body) - {'amount', 'method'})
+    if unknown or not isinstance(body.get('amount'), str):
+        field = unknown[0] if unknown else 'amount'
+        raise APIError(422, 'invalid', f'{field}: give "amount" as a decimal string and optionally "method"')
+    account = account_of(session, key)
+    try:
+        result = top_up(
+            session,
+            account,
+            body['amount'],
+            method=body.get('method', 'bank_transfer'),
+            idempotency_key=idempotency_key,
+        )
+    except TopUpError as error:
+        raise APIError(402 if error.field == 'payment' else 422, 'invalid', f'{error.field}: {error.message}') from None
+    if not result.created:
+        response.status_code = 200
+    return {'top_up': {'id': result.entry.id, 'amount': decimal_string(result.entry.amount_micros)}} | {
+        'receipt': receipt_out(result.receipt)
+    }
+
+
+@router.get('/credits/methods', summary='Payment methods of the configured gateway (scope: read)')
+def methods(_key: ReadKey) -> dict:
+    return {
+        'gateway': DEFAULT_GATEWAY.name,
+        'items': [{'id': k, 'label': v} for k, v in DEFAULT_GATEWAY.methods.items()],
+    }
+
+
+@router.get('/receipts', summary='Receipts, newest first (scope: read)')
+def list_receipts(session: SessionDep, key: ReadKey) -> dict:
+    return {'items': [receipt_out(r) for r in receipts(session, key.account_id)], 'next_cursor': None}
+
+
+@router.get(
+    '/receipts/{receipt_id}/pdf', summary='A receipt as PDF (scope: read)', response_class=Response, responses=PDF
+)
+def receipt_document(session: SessionDep, key: ReadKey, receipt_id: int) -> Response:
+    receipt = get_receipt(session, key.account_id, receipt_id)
+    if receipt is None:
+        raise APIError(404, 'not_found', f'no receipt {receipt_id} in this account')
+    return _pdf(receipt_pdf(account_of(session, key), receipt), f'{receipt.number}.pdf')
+
+
+@router.get('/invoices', summary='Invoices: every closed month, and a draft for this month (scope: read)')
+def list_invoices(session: SessionDep, key: ReadKey) -> dict:
+    account = account_of(session, key)
+    ensure_invoices(session, account)
+    current_draft(session, account)
+    return {'items': [invoice_out(i) for i in invoices(session, account.id)], 'next_cursor': None}
+
+
+@router.get(
+    '/invoices/{invoice_id}/pdf', summary='An invoice as PDF (scope: read)', response_class=Response, responses=PDF
+)
+def invoice_document(session: SessionDep, key: ReadKey, invoice_id: int) -> Response:
+    invoice = get_invoice(session, key.account_id, invoice_id)
+    if invoice is None:
+        raise APIError(404, 'not_found', f'no invoice {invoice_id} in this account')
+    return _pdf(invoice_pdf(invoice), f'{invoice.number}.pdf')
+
+
+def receipt_out(r: Receipt) -> dict:
+    return {
+        'id': r.id,
+        'number': r.number,
+        'issued_at': r.issued_at.isoformat().replace('+00:00', 'Z'),
+        'amount': decimal_string(r.amount_micros),
+        'currency': r.currency,
+        'method': r.method,
+        'reference': r.reference,
+        'pdf': f'/api/v1/receipts/{r.id}/pdf',
+    }
+
+
+def invoice_out(i: Invoice) -> dict:
+    s = i.snapshot or {}
+    return {
+        'id': i.id,
+        'number': i.number,
+        'status': i.status,
+        'period_start': i.period_start.isoformat().replace('+00:00', 'Z'),
+        'period_end': i.period_end.isoformat().replace('+00:00', 'Z'),
+        'total': decimal_string(i.total_micros),
+        'opening_balance': decimal_string(s.get('opening_micros', 0)),
+        'closing_balance': decimal_string(s.get('closing_micros', 0)),
+        'currency': i.currency,
+        'pdf': f'/api/v1/invoices/{i.id}/pdf',
+    }
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(
+        content, media_type='application/pdf', headers={'Content-Disposition': f'attachment; filename="{filename}"'}
+    )

@@ -1,0 +1,68 @@
+"""Stored receipts and invoices -> their PDF documents (rendered from stored data only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.documents import (
+    Emissions,
+    InvoiceDoc,
+    InvoiceLine,
+    Party,
+    ReceiptDoc,
+    TopUpLine,
+    render_invoice,
+    render_receipt,
+)
+from services.models import Account, Invoice, Receipt
+
+
+def receipt_pdf(account: Account, receipt: Receipt) -> bytes:
+    return render_receipt(
+        ReceiptDoc(
+            number=receipt.number,
+            issued_at=receipt.issued_at,
+            timezone=account.timezone,
+            party=Party(account.name, account.email),
+            amount_micros=receipt.amount_micros,
+            currency=receipt.currency,
+            method=receipt.method or 'manual',
+            reference=receipt.reference or '',
+        )
+    )
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    return render_invoice(invoice_doc(invoice.snapshot))
+
+
+def invoice_doc(s: dict) -> InvoiceDoc:
+    e = s['emissions']
+    return InvoiceDoc(
+        number=s['number'],
+        status=s['status'],
+        period_start=datetime.fromisoformat(s['period_start']),
+        period_end=datetime.fromisoformat(s['period_end']),
+        timezone=s['timezone'],
+        issued_at=datetime.fromisoformat(s['issued_at']),
+        party=Party(s['party']['name'], s['party']['email']),
+        currency=s['currency'],
+        lines=tuple(InvoiceLine(**line) for line in s['lines']),
+        top_ups=tuple(
+            TopUpLine(datetime.fromisoformat(t['date']), t['receipt_number'], t['method'], t['amount_micros'])
+            for t in s['top_ups']
+        ),
+        opening_micros=s['opening_micros'],
+        top_ups_micros=s['top_ups_micros'],
+        usage_micros=s['usage_micros'],
+        closing_micros=s['closing_micros'],
+        emissions=Emissions(
+            e['energy_wh'],
+            e['energy_wh_low'],
+            e['energy_wh_high'],
+            e['carbon_g'],
+            e['carbon_g_low'],
+            e['carbon_g_high'],
+            tuple(e['methodology_versions']),
+        ),
+    )
