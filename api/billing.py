@@ -45,7 +45,8 @@ def create_top_up(
             idempotency_key=idempotency_key,
         )
     except TopUpError as error:
-        raise APIError(402 if error.field == 'payment' else 422, 'invalid', f'{error.field}: {error.message}') from None
+        status = {'payment': 402, 'idempotency_key': 409}.get(error.field, 422)
+        raise APIError(status, 'invalid', f'{error.field}: {error.message}') from None
     if not result.created:
         response.status_code = 200
     return {'top_up': {'id': result.entry.id, 'amount': decimal_string(result.entry.amount_micros)}} | {

@@ -117,7 +117,8 @@ class KeyDialogs:
         if key is None:
             self.show_secret(f'Your new key “{name}”', secret)
         else:
-            ui.notify(f'Saved the changes to “{fields["name"]}”', type='positive')
+            with self.host:  # the dialog (and its slot) is gone by now
+                ui.notify(f'Saved the changes to “{fields["name"]}”', type='positive')
 
     # the secret, shown once
 
@@ -253,7 +254,8 @@ class KeyDialogs:
             return
         dialog.close()
         verb = 'Revoked' if action == 'revoke' else 'Updated'
-        ui.notify(f'{verb} {changed} {"key" if changed == 1 else "keys"}', type='positive')
+        with self.host:  # the dialog (and its slot) is gone by now
+            ui.notify(f'{verb} {changed} {"key" if changed == 1 else "keys"}', type='positive')
         self.on_change()
 
 

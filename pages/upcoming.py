@@ -7,8 +7,6 @@ from nicegui import ui
 from components.shell import NAV, frame
 
 UPCOMING = {
-    '/credits': 'Top up your balance and download receipts.',
-    '/invoices': 'Monthly invoices as PDF.',
     '/routing': 'Defaults for lowrouter/auto and per-key overrides.',
 }
 

@@ -25,7 +25,8 @@ def month_bounds(zone: str, year: int, month: int) -> tuple[datetime, datetime]:
 
 
 def ensure_invoices(session: Session, account: Account, *, now: datetime | None = None) -> int:
-    """Issue the invoice of every closed month that had activity and has none yet. Returns how many."""
+    """Issue the invoice of every closed month since the first activity that has none yet (a month without
+    usage gets a statement of its balances). Returns how many were issued."""
     now = now or utcnow()
     first = _first_activity(session, account.id)
     if first is None:
@@ -50,11 +51,30 @@ def ensure_invoices(session: Session, account: Account, *, now: datetime | None 
 
 
 def current_draft(session: Session, account: Account, *, now: datetime | None = None) -> Invoice:
-    """The current month so far, as a draft (recomputed on each request; never final)."""
+    """The current month so far, as a draft: recomputed on each request, same id, never final."""
     now = now or utcnow()
     here = local(now, account.timezone)
-    session.execute(delete(Invoice).where(Invoice.account_id == account.id, Invoice.status == 'draft'))
-    return _store(session, account, here.year, here.month, status='draft', now=now)
+    number = f'DRAFT-{here.year}-{here.month:02d}'
+    session.execute(  # drafts of past months are superseded by their issued invoices
+        delete(Invoice).where(Invoice.account_id == account.id, Invoice.status == 'draft', Invoice.number != number)
+    )
+    draft = session.exec(select(Invoice).where(Invoice.account_id == account.id, Invoice.number == number)).first()
+    if draft is None:
+        try:
+            with session.begin_nested():
+                return _store(session, account, here.year, here.month, status='draft', now=now)
+        except IntegrityError:  # created by a concurrent request: refresh that one
+            draft = session.exec(
+                select(Invoice).where(Invoice.account_id == account.id, Invoice.number == number)
+            ).one()
+    start, end = month_bounds(account.timezone, here.year, here.month)
+    snapshot = build_snapshot(session, account, start, min(end, now))
+    draft.snapshot = snapshot | {'number': number, 'status': 'draft', 'issued_at': now.isoformat()}
+    draft.total_micros = snapshot['usage_micros']
+    draft.issued_at = now
+    session.add(draft)
+    session.flush()
+    return draft
 
 
 def invoices(session: Session, account_id: int) -> list[Invoice]:

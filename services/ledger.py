@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel.numbers import get_currency_precision
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -44,10 +45,12 @@ def top_up(
     """Credit the account once per idempotency key (a double click, a retry or a second tab credit once)."""
     if not idempotency_key or len(idempotency_key) > 200:
         raise TopUpError('idempotency_key', 'give an idempotency key of 1 to 200 characters')
+    micros = _validated_amount(account, amount)
     existing = _existing(session, account.id, idempotency_key)
     if existing is not None:
+        if (existing.entry.amount_micros, existing.entry.method) != (micros, method):
+            raise TopUpError('idempotency_key', 'this key was already used for a different top-up')
         return existing
-    micros = _validated_amount(account, amount)
     if method not in gateway.methods:
         raise TopUpError('method', f'choose one of {", ".join(gateway.methods)}')
     try:
@@ -87,10 +90,16 @@ def get_receipt(session: Session, account_id: int, receipt_id: int) -> Receipt |
 
 
 def _validated_amount(account: Account, amount: str | Decimal | int) -> int:
+    """An int is micro-units (internal callers); text or Decimal is currency units, in whole minor units."""
+    if isinstance(amount, bool):
+        raise TopUpError('amount', 'not an amount')
     try:
         micros = amount if isinstance(amount, int) else parse_amount(amount)
     except MoneyError as error:
         raise TopUpError('amount', str(error)) from None
+    digits = get_currency_precision(account.currency)
+    if micros % 10 ** max(0, 6 - digits):
+        raise TopUpError('amount', f'{account.currency} amounts have at most {digits} decimals')
     if not MIN_TOP_UP <= micros <= MAX_TOP_UP:
         low, high = format_money(MIN_TOP_UP, account.currency), format_money(MAX_TOP_UP, account.currency)
         raise TopUpError('amount', f'a top-up is between {low} and {high}')

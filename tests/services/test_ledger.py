@@ -16,7 +16,9 @@ from services.usage import credit_balance
 
 OPERATIONS = st.lists(
     st.one_of(
-        st.tuples(st.just('top_up'), st.integers(MIN_TOP_UP, MAX_TOP_UP)),
+        st.tuples(
+            st.just('top_up'), st.integers(MIN_TOP_UP // 10_000, MAX_TOP_UP // 10_000).map(lambda cents: cents * 10_000)
+        ),
         st.tuples(st.just('usage'), st.integers(0, 50_000_000)),
     ),
     max_size=12,
@@ -113,3 +115,11 @@ def _usage_row(account_id: int, micros: int, i: int) -> dict:
         'estimated': False,
         **zero,
     }
+
+
+def test_reusing_a_key_for_another_amount_is_refused(session, account):
+    top_up(session, account, '20.00', method='manual', idempotency_key='k')
+    with pytest.raises(TopUpError, match='different top-up'):
+        top_up(session, account, '30.00', method='manual', idempotency_key='k')
+    with pytest.raises(TopUpError, match='decimals'):
+        top_up(session, account, '12.345', method='manual', idempotency_key='sub-cent')

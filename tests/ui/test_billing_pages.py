@@ -1,0 +1,235 @@
+from datetime import UTC, datetime, timedelta
+
+from nicegui.testing import User
+from sqlmodel import func, select
+
+from services import db
+from services.accounts import create_account, current_account
+from services.billing_pdfs import invoice_pdf, receipt_pdf
+from services.ingest import record_generation
+from services.invoices import month_bounds
+from services.ledger import top_up
+from services.models import Invoice, LedgerEntry, Receipt
+from services.money import format_money
+from services.payments import DEFAULT_GATEWAY, PaymentError
+from services.timeutil import local
+from services.usage import credit_balance
+
+
+def _account(currency: str = 'EUR', timezone: str = 'Europe/Paris'):
+    with db.session_scope() as session:
+        return create_account(session, name='Acme', currency=currency, timezone=timezone)
+
+
+def _count(model) -> int:
+    with db.session_scope() as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def _entries() -> list[LedgerEntry]:
+    with db.session_scope() as session:
+        return list(session.exec(select(LedgerEntry)))
+
+
+def _balance() -> int:
+    with db.session_scope() as session:
+        return credit_balance(session, current_account(session))
+
+
+def _shown_balance(user: User) -> str:
+    return user.find(marker='balance').elements.pop().text
+
+
+async def _confirm(user: User, title: str) -> None:
+    user.find(marker='top-up').click()
+    await user.should_see(title)
+    user.find(marker='confirm-top-up').click()
+
+
+async def test_a_preset_top_up_credits_once_and_refreshes_balance_and_receipts(user: User):
+    _account()
+    await user.open('/credits')
+    await user.should_see('No receipts yet')
+    assert _shown_balance(user) == '€0.00'
+    user.find(marker='preset-50000000').click()
+    user.find(marker='payment-method').elements.pop().value = 'bank_transfer'
+    await _confirm(user, 'Add €50.00 to your balance by Bank transfer?')
+    await user.should_see('Added €50.00 to your balance')
+
+    [entry] = _entries()
+    assert (entry.kind, entry.amount_micros, entry.currency, entry.method) == (
+        'top_up',
+        50_000_000,
+        'EUR',
+        'bank_transfer',
+    )
+    with db.session_scope() as session:
+        [receipt] = session.exec(select(Receipt)).all()
+    assert receipt.ledger_entry_id == entry.id and receipt.amount_micros == 50_000_000
+    assert _balance() == 50_000_000
+    await user.should_see(marker='card-receipt-1')  # the list was rebuilt in the background
+    assert _shown_balance(user) == format_money(_balance(), 'EUR') == '€50.00'
+    table = user.find(marker='receipts-table').elements.pop()
+    assert [(r['number'], r['amount'], r['method']) for r in table.rows] == [
+        (receipt.number, '€50.00', 'Bank transfer')
+    ]
+    await user.should_not_see('No receipts yet')
+
+
+async def test_clicking_confirm_twice_in_the_same_dialog_credits_once(user: User):
+    _account()
+    await user.open('/credits')
+    user.find(marker='preset-25000000').click()
+    user.find(marker='top-up').click()
+    await user.should_see('Add €25.00 to your balance')
+    confirm = user.find(marker='confirm-top-up')
+    confirm.click()
+    confirm.click()  # before the first click is done: the same dialog, the same idempotency key
+    await user.should_see('Added €25.00 to your balance')
+    await user.should_see(marker='card-receipt-1')
+    assert _count(LedgerEntry) == 1 and _count(Receipt) == 1
+    assert _balance() == 25_000_000
+    assert _shown_balance(user) == '€25.00'
+
+
+async def test_a_custom_amount_is_credited_and_bad_amounts_write_nothing(user: User):
+    _account()
+    await user.open('/credits')
+    amount = user.find(marker='custom-amount').elements.pop()
+
+    for text, message in (('2', 'A top-up is between €5.00 and €10,000.00'), ('abc', 'Enter an amount like 50.00')):
+        amount.value = text
+        user.find(marker='top-up').click()
+        await user.should_see(message)
+        assert amount.props['error'] is True and amount.props['error-message'] == message
+        await user.should_not_see(marker='confirm-top-up')
+        assert _count(LedgerEntry) == 0 and _count(Receipt) == 0
+
+    amount.value = '12.34'
+    assert 'error' not in amount.props  # typing again clears the error
+    user.find(marker='payment-method').elements.pop().value = 'company_card'
+    await _confirm(user, 'Add €12.34 to your balance by Company card?')
+    await user.should_see('Added €12.34 to your balance')
+    [entry] = _entries()
+    assert (entry.amount_micros, entry.method) == (12_340_000, 'company_card')
+    await user.should_see(marker='card-receipt-1')
+    assert _shown_balance(user) == '€12.34'
+
+
+async def test_an_amount_the_service_refuses_goes_on_the_field_and_writes_nothing(user: User, monkeypatch):
+    monkeypatch.setattr('pages.credits.MIN_TOP_UP', 1_000_000)  # the page lets '2' through; the service does not
+    _account()
+    await user.open('/credits')
+    amount = user.find(marker='custom-amount').elements.pop()
+    amount.value = '2'
+    await _confirm(user, 'Add €2.00 to your balance')
+    await user.should_see('A top-up is between €5.00 and €10,000.00')
+    await user.should_not_see(marker='confirm-top-up')
+    assert amount.props['error-message'] == 'A top-up is between €5.00 and €10,000.00'
+    assert _count(LedgerEntry) == 0 and _count(Receipt) == 0
+
+
+async def test_a_declined_payment_keeps_the_dialog_and_a_retry_credits_once(user: User, monkeypatch):
+    calls = []
+
+    def declined(**kwargs):
+        calls.append(kwargs['idempotency_key'])
+        raise PaymentError('the bank is closed')
+
+    monkeypatch.setattr(DEFAULT_GATEWAY, 'charge', declined)
+    _account()
+    await user.open('/credits')
+    await _confirm(user, 'Add €25.00 to your balance')
+    await user.should_see('The payment did not go through: the bank is closed. Nothing was added.')
+    assert _count(LedgerEntry) == 0 and _count(Receipt) == 0
+    monkeypatch.undo()
+    user.find(marker='confirm-top-up').click()  # the retry, in the same dialog
+    await user.should_see('Added €25.00 to your balance')
+    [entry] = _entries()
+    assert entry.idempotency_key == calls[0]  # the key of the declined attempt: one key per confirmation
+    await user.should_not_see(marker='confirm-top-up')  # the dialog closed after the top-up
+    assert _count(LedgerEntry) == 1 and _balance() == 25_000_000
+
+
+async def test_low_balance_shows_a_warning(user: User):
+    _account()
+    await user.open('/credits')
+    await user.should_see('below your low-balance threshold of €5.00')
+
+
+async def test_receipt_pdf_download_is_the_stored_receipt(user: User):
+    account = _account()
+    with db.session_scope() as session:
+        receipt = top_up(session, account, '30.00', method='manual', idempotency_key='seed').receipt
+    await user.open('/credits')
+    await user.should_see(receipt.number)
+    await user.should_see('Other / adjustment')
+    user.find(marker=f'pdf-receipt-{receipt.id}').click()
+    response = await user.download.next()
+    assert response.content.startswith(b'%PDF')
+    with db.session_scope() as session:
+        stored = session.get(Receipt, receipt.id)
+        assert response.content == receipt_pdf(current_account(session), stored)
+    user.find(marker='receipts-table').trigger('pdf', {'id': receipt.id, 'number': receipt.number})  # desktop row
+    assert (await user.download.next()).content == response.content
+
+
+def _seed_previous_month(account) -> tuple[str, str, str]:
+    """Usage and a top-up last month (account time zone), usage this month: (last month's number, months)."""
+    now = datetime.now(UTC)
+    here = local(now, account.timezone)
+    start, _ = month_bounds(account.timezone, here.year, here.month)
+    last_month = start - timedelta(days=10)
+    with db.session_scope() as session:
+        entry = top_up(session, account, '40.00', method='bank_transfer', idempotency_key='old').entry
+        entry.created_at = last_month
+        session.add(entry)
+        for when in (last_month, last_month + timedelta(hours=1), now - timedelta(minutes=5)):
+            payload = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 90_000, 'completion_tokens': 30_000}
+            record_generation(session, account, payload | {'created_at': when})
+    previous = local(last_month, account.timezone)
+    return f'INV-{previous.year}-{previous.month:02d}', previous.strftime('%B %Y'), here.strftime('%B %Y')
+
+
+async def test_invoices_lists_the_issued_month_and_a_draft_and_pdfs_never_change(user: User):
+    account = _account()
+    number, previous_month, this_month = _seed_previous_month(account)
+    await user.open('/invoices')
+    await user.should_see('never changes afterwards')
+    table = user.find(marker='invoices-table').elements.pop()
+    assert [(r['period'], r['status']) for r in table.rows] == [(this_month, 'Draft'), (previous_month, 'Issued')]
+    assert table.rows[1]['number'] == number
+    assert table.rows[0]['status_note'] == 'this month so far, not final'
+    with db.session_scope() as session:
+        issued = session.exec(select(Invoice).where(Invoice.number == number)).one()
+        expected = invoice_pdf(issued)
+    assert table.rows[1]['total'] == format_money(issued.total_micros, 'EUR') != '€0.00'
+    assert table.rows[1]['opening'] == '€0.00'
+    assert table.rows[1]['closing'] == format_money(issued.snapshot['closing_micros'], 'EUR')
+    assert table.rows[0]['opening'] == table.rows[1]['closing']
+
+    user.find(marker=f'pdf-invoice-{number}').click()
+    first = await user.download.next()
+    await user.open('/invoices')  # opening the page again recomputes the draft, never the issued invoice
+    user.find(marker=f'pdf-invoice-{number}').click()
+    second = await user.download.next()
+    assert first.content.startswith(b'%PDF')
+    assert first.content == second.content == expected
+
+    draft_number = table.rows[0]['number']
+    user.find(marker=f'pdf-invoice-{draft_number}').click()
+    draft = await user.download.next()
+    assert draft.content.startswith(b'%PDF') and draft.content != expected
+
+
+async def test_invoices_without_any_activity_shows_an_empty_state(user: User):
+    _account()
+    await user.open('/invoices')
+    await user.should_see('No billing history yet')
+    await user.should_not_see(marker='invoices-table')
+
+
+async def test_without_an_account_both_pages_go_to_onboarding(user: User):
+    for path in ('/credits', '/invoices'):
+        await user.open(path)
+        await user.should_see('Welcome to lowrouter')
