@@ -35,6 +35,7 @@ def require(scope: str):
         if scope not in key.scopes:
             raise APIError(403, 'forbidden', f'this key lacks the {scope} scope')
         touch(session, key)
+        session.commit()  # the key's use is recorded on its own; the endpoint's work is a new transaction
         return key
 
     return dependency

@@ -1,5 +1,14 @@
 """Every API router, in the order app.py includes them."""
 
-from api import account, billing, eco, exports, generations, keys
+from api import account, billing, chat, eco, exports, generations, keys, routing
 
-ALL = (exports.router, generations.router, account.router, billing.router, keys.router, eco.router)
+ALL = (
+    chat.router,
+    exports.router,
+    generations.router,
+    account.router,
+    billing.router,
+    routing.router,
+    keys.router,
+    eco.router,
+)

@@ -71,7 +71,7 @@ class FxRate:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: per-catalog caches key on it
 class Catalog:
     models: dict[str, Model]
     providers: dict[str, Provider]

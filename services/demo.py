@@ -21,6 +21,7 @@ from services.catalog import AUTO_MODEL, Catalog, get_catalog
 from services.ingest import GenerationIn, prepare_generation, store_generations
 from services.ledger import top_up
 from services.models import Account, ApiKey
+from services.policies import set_key_override
 from services.routing import Policy, RoutingError, fall_back, route
 
 DEMO_NAME = 'Demo: Northwind Robotics'
@@ -93,6 +94,8 @@ def create_demo_account(session: Session, *, seed: int = 7, now: datetime | None
     account = create_account(session, name=DEMO_NAME, currency='USD', timezone=DEMO_TIMEZONE, is_demo=True)
     account.email = 'operator@northwind.example'
     keys = [_demo_key(session, account, spec, rng, now) for spec in DEMO_KEYS]
+    for spec, key in zip(DEMO_KEYS, keys, strict=True):
+        _store_policy(session, account, spec, key)
     generations = [
         prepare_generation(catalog, account, payload, api_key_id=key.id, rng=rng)
         for key, payload in demo_traffic(catalog, keys, rng, now)
@@ -196,3 +199,16 @@ def _demo_top_ups(session: Session, account: Account, generations: list[dict], n
         result = top_up(session, account, amount, method='bank_transfer', idempotency_key=f'demo-top-up-{i + 1}')
         result.entry.created_at = result.receipt.issued_at = start + timedelta(days=i * DAYS / 3)
         session.add_all([result.entry, result.receipt])
+
+
+def _store_policy(session: Session, account: Account, spec: DemoKey, key: ApiKey) -> None:
+    """Each demo key's routing, as a per-key override of the account defaults (cheapest)."""
+    override = {}
+    if spec.policy.strategy != 'cheapest':
+        override['strategy'] = spec.policy.strategy
+    if spec.policy.prefer_region:
+        override['prefer_region'] = spec.policy.prefer_region
+    if spec.auto_pool:
+        override['auto_pool'] = list(spec.auto_pool)
+    if override:
+        set_key_override(session, account, key.id, override)

@@ -83,6 +83,7 @@ def record_generation(
     api_key_id: int | None = None,
     idempotency_key: str | None = None,
     catalog: Catalog | None = None,
+    generation_id: str | None = None,
 ) -> tuple[Generation, bool]:
     """Validate, price, estimate and store one generation with its rollup. Returns (record, created).
 
@@ -93,7 +94,12 @@ def record_generation(
     if existing is not None:
         return existing, False
     row = prepare_generation(
-        catalog or get_catalog(), account, payload, api_key_id=api_key_id, idempotency_key=idempotency_key
+        catalog or get_catalog(),
+        account,
+        payload,
+        api_key_id=api_key_id,
+        idempotency_key=idempotency_key,
+        generation_id=generation_id,
     )
     try:
         with session.begin_nested():
@@ -137,6 +143,7 @@ def prepare_generation(
     idempotency_key: str | None = None,
     rng: random.Random | None = None,
     now: datetime | None = None,
+    generation_id: str | None = None,
 ) -> dict[str, Any]:
     """The columns of the record to store, computed from the catalog alone (pure: no database)."""
     if payload.model not in catalog.models:
@@ -157,7 +164,7 @@ def prepare_generation(
         cost = offer_cost_micros(catalog, offer, payload.prompt_tokens, payload.completion_tokens, account.currency)
     impact = eco.estimate(catalog, payload.model, provider, region, payload.completion_tokens)
     return dict(
-        id=new_generation_id(rng),
+        id=generation_id or new_generation_id(rng),
         account_id=account.id,
         api_key_id=api_key_id,
         external_id=payload.external_id,

@@ -1,7 +1,7 @@
 """Routing: request + policy + catalog -> decision + trace. Pure: no database, no network.
 
 The trace is what the transaction page draws: every candidate considered, why excluded ones were
-excluded, which was picked and the reason in words.
+excluded, which was picked, the reason in words, and every attempt when fallbacks were used.
 """
 
 from __future__ import annotations
@@ -9,18 +9,22 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any, Literal
 
 from services import eco
-from services.catalog import Catalog, Offer
+from services.catalog import AUTO_MODEL, Catalog, Offer
 
 Strategy = Literal['cheapest', 'lowest_carbon', 'prefer_region', 'fixed_provider']
-STRATEGY_WORDS = {
-    'cheapest': 'the cheapest',
-    'lowest_carbon': 'the lowest carbon',
-    'prefer_region': 'the closest',
-    'fixed_provider': 'the fixed provider',
-}
+STRATEGIES: tuple[Strategy, ...] = ('cheapest', 'lowest_carbon', 'prefer_region', 'fixed_provider')
+DEFAULT_AUTO_POOL = (
+    'openai/gpt-4o-mini',
+    'google/gemini-2.5-flash',
+    'anthropic/claude-haiku-4-5',
+    'mistral/mistral-small',
+    'meta-llama/llama-3.1-70b-instruct',
+    'openai/gpt-oss-120b',
+)
 CONTINENT = {
     'USA': 'north-america', 'CAN': 'north-america', 'MEX': 'north-america', 'BRA': 'south-america',
     'IRL': 'europe', 'GBR': 'europe', 'FRA': 'europe', 'DEU': 'europe', 'NLD': 'europe', 'BEL': 'europe',
@@ -39,9 +43,13 @@ class Policy:
     prefer_region: str | None = None
     fixed_provider: str | None = None
     allow_fallbacks: bool = True
-    max_price_per_mtok: Decimal | None = None
+    max_price_per_mtok: Decimal | None = None  # blended (input and output at the request's estimated mix)
     max_latency_ms: int | None = None
+    allowed_providers: frozenset[str] | None = None  # None: any
     blocked_providers: frozenset[str] = field(default_factory=frozenset)
+    allowed_regions: frozenset[str] | None = None
+    blocked_regions: frozenset[str] = field(default_factory=frozenset)
+    auto_pool: tuple[str, ...] = DEFAULT_AUTO_POOL
 
 
 @dataclass(frozen=True)
@@ -52,30 +60,33 @@ class Decision:
 
 def route(
     catalog: Catalog,
-    model_ids: list[str],
+    model_ids: list[str] | tuple[str, ...],
     policy: Policy,
     *,
     requested_model: str,
     est_prompt_tokens: int = 500,
     est_completion_tokens: int = 300,
+    configured: frozenset[str] | None = None,
 ) -> Decision:
-    """Pick an offer for one of `model_ids` under `policy`, and say why."""
-    rows = [
-        _candidate(catalog, o, policy, est_prompt_tokens, est_completion_tokens)
-        for m in model_ids
-        for o in catalog.offers_for(m)
-    ]
+    """Pick an offer for one of `model_ids` under `policy`, and say why.
+
+    `configured` names the providers this installation can call; None means all (a replay or a record).
+    """
+    offers = [o for m in model_ids for o in catalog.offers_for(m)]
+    if policy.strategy == 'fixed_provider' and not any(o.provider == policy.fixed_provider for o in offers):
+        serving = sorted({o.provider for o in offers})
+        served_by = ', '.join(serving) or 'nobody'
+        raise RoutingError(f'{policy.fixed_provider} does not serve {requested_model}; it is served by {served_by}')
+    rows = [_candidate(catalog, o, policy, est_prompt_tokens, est_completion_tokens, configured) for o in offers]
     eligible = [r for r in rows if r['excluded'] is None]
     if not eligible:
-        raise RoutingError(f'no offer for {requested_model} satisfies the policy')
+        reasons = sorted({r['excluded'] for r in rows})
+        raise RoutingError(f'no offer for {requested_model} satisfies the policy ({", ".join(reasons) or "no offers"})')
     picked = min(eligible, key=_ranking(catalog, policy))
-    picked['status'] = 'picked'
     for r in eligible:
-        if r is not picked:
-            r['status'] = 'considered'
-    offer = catalog.offer(picked['model'], picked['provider'], picked['region'])
+        r['status'] = 'picked' if r is picked else 'considered'
     return Decision(
-        offer=offer,
+        offer=catalog.offer(picked['model'], picked['provider'], picked['region']),
         trace={
             'requested_model': requested_model,
             'strategy': policy.strategy,
@@ -89,6 +100,10 @@ def route(
     )
 
 
+def models_for(requested_model: str, policy: Policy) -> tuple[str, ...]:
+    return policy.auto_pool if requested_model == AUTO_MODEL else (requested_model,)
+
+
 def fall_back(decision: Decision, catalog: Catalog, policy: Policy, error: str) -> Decision:
     """The attempt at the picked offer failed (`error`, e.g. 'upstream_error: 503'): take the next best.
 
@@ -98,47 +113,69 @@ def fall_back(decision: Decision, catalog: Catalog, policy: Policy, error: str) 
     failed = next(c for c in trace['candidates'] if c['status'] == 'picked')
     failed['status'] = 'failed'
     failed['excluded'] = error
+    trace['attempts'][-1]['outcome'] = error
     rest = [c for c in trace['candidates'] if c['status'] == 'considered']
     if not policy.allow_fallbacks or not rest:
-        raise RoutingError(f'{failed["provider"]} failed ({error}) and no fallback is allowed or left')
+        why = 'fallbacks are off' if not policy.allow_fallbacks else 'no other offer is left'
+        raise RoutingError(f'{failed["provider"]} failed ({error}) and {why}')
     picked = min(rest, key=_ranking(catalog, policy))
     picked['status'] = 'picked'
     trace['picked'] = {k: picked[k] for k in ('provider', 'model', 'region')}
     trace['reason'] = f'fallback after {failed["provider"]} ({error}): {_reason(policy, picked, len(rest))}'
-    trace['attempts'] = [
-        *[a | {'outcome': error} if a['outcome'] == 'ok' else a for a in trace['attempts']],
-        {'provider': picked['provider'], 'region': picked['region'], 'outcome': 'ok'},
-    ]
+    trace['attempts'].append({'provider': picked['provider'], 'region': picked['region'], 'outcome': 'ok'})
     return Decision(offer=catalog.offer(picked['model'], picked['provider'], picked['region']), trace=trace)
 
 
+def mark_last_attempt(decision: Decision, outcome: str) -> None:
+    decision.trace['attempts'][-1]['outcome'] = outcome
+
+
 def carbon_g_per_1k_tokens(catalog: Catalog, offer: Offer) -> float:
-    return eco.estimate(catalog, offer.model, offer.provider, offer.region, 1000).carbon_g.value
+    return _facts(catalog, offer)[0]
 
 
-def _candidate(catalog: Catalog, offer: Offer, policy: Policy, prompt: int, completion: int) -> dict[str, Any]:
-    blended = (offer.input_usd_per_mtok * prompt + offer.output_usd_per_mtok * completion) / max(prompt + completion, 1)
-    excluded = None
-    if offer.provider in policy.blocked_providers:
-        excluded = 'blocked_provider'
-    elif policy.strategy == 'fixed_provider' and offer.provider != policy.fixed_provider:
-        excluded = 'not_fixed_provider'
-    elif policy.max_price_per_mtok is not None and blended > policy.max_price_per_mtok:
-        excluded = 'over_max_price'
-    elif policy.max_latency_ms is not None and offer.typical_latency_ms > policy.max_latency_ms:
-        excluded = 'over_max_latency'
+@cache
+def _facts(catalog: Catalog, offer: Offer) -> tuple[float, str]:
+    """(g CO2e per 1 000 output tokens, country) of an offer: fixed for a catalog, so computed once."""
+    carbon = eco.estimate(catalog, offer.model, offer.provider, offer.region, 1000).carbon_g.value
+    region = catalog.regions.get(offer.region)
+    return carbon, region.country_iso3 if region else ''
+
+
+def _candidate(
+    catalog: Catalog, offer: Offer, policy: Policy, prompt: int, completion: int, configured: frozenset[str] | None
+) -> dict[str, Any]:
+    cost = offer.input_usd_per_mtok * prompt + offer.output_usd_per_mtok * completion  # micro-USD
+    blended = cost / max(prompt + completion, 1)
     return {
         'provider': offer.provider,
         'model': offer.model,
         'region': offer.region,
         'input_usd_per_mtok': str(offer.input_usd_per_mtok),
         'output_usd_per_mtok': str(offer.output_usd_per_mtok),
-        'est_cost_usd': str((offer.input_usd_per_mtok * prompt + offer.output_usd_per_mtok * completion) / 1_000_000),
-        'carbon_g_per_1k_tokens': round(carbon_g_per_1k_tokens(catalog, offer), 4),
+        'est_cost_usd': str(cost / 1_000_000),
+        'carbon_g_per_1k_tokens': round(_facts(catalog, offer)[0], 4),
         'latency_ms': offer.typical_latency_ms,
-        'excluded': excluded,
-        'status': 'excluded' if excluded else 'considered',
+        'excluded': _exclusion(offer, policy, blended, configured),
+        'status': 'excluded',
     }
+
+
+def _exclusion(offer: Offer, policy: Policy, blended: Decimal, configured: frozenset[str] | None) -> str | None:
+    checks = (
+        (policy.strategy == 'fixed_provider' and offer.provider != policy.fixed_provider, 'not_fixed_provider'),
+        (offer.provider in policy.blocked_providers, 'blocked_provider'),
+        (
+            policy.allowed_providers is not None and offer.provider not in policy.allowed_providers,
+            'provider_not_allowed',
+        ),
+        (offer.region in policy.blocked_regions, 'blocked_region'),
+        (policy.allowed_regions is not None and offer.region not in policy.allowed_regions, 'region_not_allowed'),
+        (policy.max_price_per_mtok is not None and blended > policy.max_price_per_mtok, 'over_max_price'),
+        (policy.max_latency_ms is not None and offer.typical_latency_ms > policy.max_latency_ms, 'over_max_latency'),
+        (configured is not None and offer.provider not in configured, 'not_configured'),
+    )
+    return next((reason for failed, reason in checks if failed), None)
 
 
 def _ranking(catalog: Catalog, policy: Policy):
@@ -149,7 +186,7 @@ def _ranking(catalog: Catalog, policy: Policy):
         return lambda c: (c['carbon_g_per_1k_tokens'], cost(c), c['provider'], c['region'])
     if policy.strategy == 'prefer_region':
         return lambda c: (_distance(catalog, c['region'], policy.prefer_region), cost(c), c['provider'], c['region'])
-    return lambda c: (cost(c), c['latency_ms'], c['provider'], c['region'])
+    return lambda c: (cost(c), c['latency_ms'], c['provider'], c['region'], c['model'])
 
 
 def _distance(catalog: Catalog, region: str, wanted: str | None) -> int:
@@ -164,9 +201,9 @@ def _distance(catalog: Catalog, region: str, wanted: str | None) -> int:
 
 
 def _reason(policy: Policy, picked: dict[str, Any], count: int) -> str:
-    words = STRATEGY_WORDS[policy.strategy]
-    if policy.strategy == 'prefer_region':
-        words = f'the closest to {policy.prefer_region}'
     if policy.strategy == 'fixed_provider':
         return f'fixed provider {picked["provider"]}'
+    words = {'cheapest': 'the cheapest', 'lowest_carbon': 'the lowest carbon'}.get(
+        policy.strategy, f'the closest to {policy.prefer_region}'
+    )
     return f'{words} of {count} eligible offer{"s" if count != 1 else ""}'

@@ -44,10 +44,10 @@ def server(tmp_path_factory) -> Iterator[str]:
         yield from serve(database_url)
 
 
-def serve(database_url: str, *options: str) -> Iterator[str]:
+def serve(database_url: str, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `python app.py` on `database_url` until the generator is closed; yields the base URL."""
     port = _free_port()
-    env = {**os.environ, 'LOWROUTER_DATABASE_URL': database_url}
+    env = {**os.environ, **(env or {}), 'LOWROUTER_DATABASE_URL': database_url}
     for inherited in ('NICEGUI_USER_SIMULATION', 'PYTEST_CURRENT_TEST', 'NICEGUI_SCREEN_TEST_PORT'):
         env.pop(inherited, None)  # the app runs as a user would run it, not under pytest
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below; a pipe could fill up and block the app)

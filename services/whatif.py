@@ -1,0 +1,138 @@
+"""What-if: replay a window of the account's generations through another routing policy.
+
+Each group of past requests (same requested model, key, and where it ran) is routed again under
+the candidate policy; cost and eco figures come from the same functions that priced and stamped
+the real records, so "before" and "after" are comparable.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from services import eco
+from services.catalog import get_catalog
+from services.models import Account, Generation
+from services.money import offer_cost_micros
+from services.policies import BUILT_IN, account_settings, key_override, to_policy
+from services.routing import RoutingError, models_for, route
+
+
+@dataclass
+class Totals:
+    requests: int = 0
+    cost_micros: int = 0
+    energy_wh: float = 0.0
+    carbon_g: float = 0.0
+
+
+@dataclass
+class Preview:
+    days: int
+    before: Totals = field(default_factory=Totals)
+    after: Totals = field(default_factory=Totals)
+    moved_requests: int = 0
+    unroutable_requests: int = 0
+    moves: list[dict[str, Any]] = field(default_factory=list)  # largest first
+
+    def change(self, attribute: str) -> float:
+        before, after = getattr(self.before, attribute), getattr(self.after, attribute)
+        return 100 * (after - before) / before if before else 0.0
+
+
+def preview(
+    session: Session,
+    account: Account,
+    *,
+    days: int = 7,
+    account_policy: dict[str, Any] | None = None,
+    key_policies: dict[int, dict[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> Preview:
+    """Replay the last `days` days. `account_policy` / `key_policies` replace the stored ones (unsaved drafts)."""
+    catalog = get_catalog()
+    base = BUILT_IN | (account_policy if account_policy is not None else account_settings(session, account))
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    result = Preview(days=days)
+    moves: Counter[tuple[str, str, str, str]] = Counter()
+    policies: dict[int | None, Any] = {}
+    for group in _groups(session, account.id, since):
+        key_id = group['api_key_id']
+        if key_id not in policies:
+            override = (key_policies or {}).get(key_id) if key_id else None
+            if key_id and override is None:
+                override = key_override(session, account, key_id)
+            policies[key_id] = to_policy(base | (override or {}))
+        policy = policies[key_id]
+        count = group['requests']
+        _add(result.before, count, group['cost_micros'], group['energy_wh'], group['carbon_g'])
+        try:
+            decision = route(
+                catalog,
+                models_for(group['requested_model'], policy),
+                policy,
+                requested_model=group['requested_model'],
+                est_prompt_tokens=max(1, group['prompt_tokens'] // count),
+                est_completion_tokens=max(1, group['completion_tokens'] // count),
+            )
+        except RoutingError:
+            result.unroutable_requests += count
+            _add(result.after, count, group['cost_micros'], group['energy_wh'], group['carbon_g'])
+            continue
+        offer = decision.offer
+        impact = eco.estimate(catalog, offer.model, offer.provider, offer.region, group['completion_tokens'])
+        cost = offer_cost_micros(catalog, offer, group['prompt_tokens'], group['completion_tokens'], account.currency)
+        _add(result.after, count, cost, impact.energy_wh.value, impact.carbon_g.value)
+        if (offer.model, offer.provider, offer.region) != (group['model'], group['provider'], group['region']):
+            result.moved_requests += count
+            moves[
+                (
+                    f'{group["provider"]} · {group["region"]}',
+                    f'{offer.provider} · {offer.region}',
+                    group['model'],
+                    offer.model,
+                )
+            ] += count
+    result.moves = [
+        {'from': f, 'to': t, 'from_model': fm, 'to_model': tm, 'requests': n}
+        for (f, t, fm, tm), n in moves.most_common()
+    ]
+    return result
+
+
+def _add(totals: Totals, requests: int, cost: int, energy: float, carbon: float) -> None:
+    totals.requests += requests
+    totals.cost_micros += int(cost)
+    totals.energy_wh += float(energy)
+    totals.carbon_g += float(carbon)
+
+
+def _groups(session: Session, account_id: int, since: datetime) -> list[dict[str, Any]]:
+    keys = (Generation.requested_model, Generation.model, Generation.provider, Generation.region, Generation.api_key_id)
+    sums = (
+        func.count(),
+        func.sum(Generation.prompt_tokens),
+        func.sum(Generation.completion_tokens),
+        func.sum(Generation.cost_micros),
+        func.sum(Generation.energy_wh),
+        func.sum(Generation.carbon_g),
+    )
+    query = (
+        select(*keys, *sums)
+        .where(Generation.account_id == account_id, Generation.created_at >= since, Generation.status == 'completed')
+        .group_by(*keys)
+    )
+    names = ('requested_model', 'model', 'provider', 'region', 'api_key_id', 'requests', 'prompt_tokens')
+    names += ('completion_tokens', 'cost_micros', 'energy_wh', 'carbon_g')
+    rows = []
+    for values in session.exec(query):
+        row = dict(zip(names, values, strict=True))
+        for name in ('requests', 'prompt_tokens', 'completion_tokens', 'cost_micros'):
+            row[name] = int(row[name])
+        rows.append(row)
+    return rows

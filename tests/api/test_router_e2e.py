@@ -1,0 +1,171 @@
+"""The router end to end: `python app.py` on loopback, a real OpenAI-compatible upstream on loopback, and the
+official openai client pointed at lowrouter."""
+
+import time
+
+import httpx
+import openai
+import pytest
+from sqlmodel import select
+
+from services import db
+from services.accounts import create_account, current_account
+from services.catalog import get_catalog
+from services.keys import create_key
+from services.ledger import top_up
+from services.models import Generation, LedgerEntry
+from services.money import offer_cost_micros
+from tests.browser.conftest import serve
+from tests.conftest import fresh_database
+from tests.support.fake_upstream import FakeUpstream
+
+MODEL = 'meta-llama/llama-3.1-8b-instruct'
+MESSAGES = [{'role': 'user', 'content': 'Say hello. SECRET-PROMPT-TEXT'}]
+
+
+def _two_cheapest_providers():
+    offers = sorted(
+        get_catalog().offers_for(MODEL),
+        key=lambda o: (o.input_usd_per_mtok * 14 + o.output_usd_per_mtok * 4, o.provider),
+    )
+    first = offers[0]
+    second = next(o for o in offers if o.provider != first.provider)
+    return first, second
+
+
+@pytest.fixture(scope='module')
+def router(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('router')
+    first, second = _two_cheapest_providers()
+    with FakeUpstream() as upstream, fresh_database(folder) as url:
+        config = folder / 'upstreams.toml'
+        config.write_text(
+            ''.join(
+                f'[providers.{p}]\nbase_url = "{upstream.base_url(p)}"\n\n' for p in (first.provider, second.provider)
+            )
+        )
+        db.init_db(url)
+        with db.session_scope() as session:
+            account = create_account(session, name='Router Co')
+            top_up(session, account, '100.00', method='bank_transfer', idempotency_key='seed')
+            secret = create_key(session, account, name='app', scopes=['inference', 'read']).secret
+        for base in serve(url, '--no-demo', env={'LOWROUTER_UPSTREAMS': str(config)}):
+            client = openai.OpenAI(base_url=f'{base}/api/v1', api_key=secret, max_retries=0)
+            yield {
+                'client': client,
+                'upstream': upstream,
+                'first': first,
+                'second': second,
+                'base': base,
+                'secret': secret,
+            }
+
+
+def _generation(generation_id: str, wait: float = 5) -> Generation:
+    deadline = time.monotonic() + wait
+    while True:
+        with db.session_scope() as session:
+            found = session.get(Generation, generation_id)
+        if found is not None or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def test_a_completion_is_routed_recorded_and_shown(router):
+    router['upstream'].failures.clear()
+    raw = router['client'].chat.completions.with_raw_response.create(model=MODEL, messages=MESSAGES)
+    completion = raw.parse()
+    first = router['first']
+    assert completion.choices[0].message.content == f'Hello from {first.provider}!'
+    assert completion.model == MODEL
+    generation = _generation(raw.headers['x-lowrouter-generation-id'])
+    assert (generation.provider, generation.region, generation.status) == (first.provider, first.region, 'completed')
+    assert (generation.prompt_tokens, generation.completion_tokens) == (
+        completion.usage.prompt_tokens,
+        completion.usage.completion_tokens,
+    )
+    assert generation.cost_micros == offer_cost_micros(
+        get_catalog(), first, generation.prompt_tokens, generation.completion_tokens, 'USD'
+    )
+    reasons = {c['provider']: c['excluded'] for c in generation.routing_trace['candidates']}
+    assert reasons[first.provider] is None and reasons[router['second'].provider] is None
+    assert {r for p, r in reasons.items() if p not in (first.provider, router['second'].provider)} <= {'not_configured'}
+    assert 'SECRET-PROMPT-TEXT' not in repr(generation.model_dump())
+    page = httpx.get(f'{router["base"]}/dashboard').text
+    assert generation.id in page
+    detail = httpx.get(f'{router["base"]}/transactions/{generation.id}')
+    assert detail.status_code == 200 and 'Routing trace' in detail.text
+
+
+def test_streaming_passes_chunks_through_and_records_usage(router):
+    router['upstream'].failures.clear()
+    stream = router['client'].chat.completions.create(model=MODEL, messages=MESSAGES, stream=True)
+    pieces, usage = [], None
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            pieces.append(chunk.choices[0].delta.content)
+        if chunk.usage:
+            usage = chunk.usage
+    assert ''.join(pieces) == f'Hello from {router["first"].provider}!'
+    assert router['upstream'].requests[-1]['body']['stream_options'] == {'include_usage': True}
+    newest = _generation(stream.response.headers['x-lowrouter-generation-id'])  # recorded when the stream ends
+    assert newest.status == 'completed'
+    assert newest.completion_tokens == usage.completion_tokens == 4
+    assert newest.routing_trace['time_to_first_token_ms'] <= newest.latency_ms
+
+
+def test_a_failing_first_upstream_falls_back_and_the_trace_says_so(router):
+    first, second = router['first'], router['second']
+    router['upstream'].failures.clear()
+    router['upstream'].failures[first.provider] = 503
+    raw = router['client'].chat.completions.with_raw_response.create(model=MODEL, messages=MESSAGES)
+    assert raw.parse().choices[0].message.content == f'Hello from {second.provider}!'
+    generation = _generation(raw.headers['x-lowrouter-generation-id'])
+    attempts = generation.routing_trace['attempts']
+    assert [(a['provider'], a['outcome']) for a in attempts] == [
+        (first.provider, 'upstream_error: 503'),
+        (second.provider, 'ok'),
+    ]
+    assert generation.routing_trace['reason'].startswith(f'fallback after {first.provider}')
+    assert generation.provider == second.provider
+
+
+def test_client_errors_pass_through_without_fallback(router):
+    first = router['first']
+    router['upstream'].failures.clear()
+    router['upstream'].failures[first.provider] = 400
+    calls = len(router['upstream'].requests)
+    with pytest.raises(openai.BadRequestError):
+        router['client'].chat.completions.create(model=MODEL, messages=MESSAGES)
+    assert len(router['upstream'].requests) == calls + 1
+
+
+def test_every_upstream_failing_is_a_502_recorded_as_failed(router):
+    router['upstream'].failures.update({router['first'].provider: 500, router['second'].provider: 502})
+    with pytest.raises(openai.APIStatusError) as error:
+        router['client'].chat.completions.create(model=MODEL, messages=MESSAGES)
+    assert error.value.status_code == 502
+    generation = _generation(error.value.response.headers['x-lowrouter-generation-id'])
+    assert generation.status == 'failed' and generation.cost_micros == 0
+    router['upstream'].failures.clear()
+
+
+def test_no_positive_balance_is_402(router):
+    with db.session_scope() as session:
+        account = current_account(session)
+        session.add(
+            LedgerEntry(
+                account_id=account.id,
+                kind='adjustment',
+                amount_micros=-(10**9),
+                currency='USD',
+                idempotency_key='drain',
+            )
+        )
+    try:
+        with pytest.raises(openai.APIStatusError) as error:
+            router['client'].chat.completions.create(model=MODEL, messages=MESSAGES)
+        assert error.value.status_code == 402
+    finally:
+        with db.session_scope() as session:
+            session.delete(session.exec(select(LedgerEntry).where(LedgerEntry.idempotency_key == 'drain')).one())
