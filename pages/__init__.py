@@ -1,3 +1,13 @@
 """One module per route family; importing this package registers every page."""
 
-from pages import credits, dashboard, invoices, keys, methodology, settings, transaction, upcoming, welcome  # noqa: F401
+from pages import (  # noqa: F401
+    credits,
+    dashboard,
+    invoices,
+    keys,
+    methodology,
+    routing,
+    settings,
+    transaction,
+    welcome,
+)

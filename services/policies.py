@@ -111,8 +111,11 @@ def validate(settings: dict[str, Any]) -> dict[str, Any]:
         parsed = PolicySettings.model_validate(settings)
     except ValidationError as error:
         first = error.errors()[0]
-        field = '.'.join(str(p) for p in first['loc']) or 'policy'
-        raise PolicyError(field, first['msg'].removeprefix('Value error, ')) from None
+        message = first['msg'].removeprefix('Value error, ')
+        field = '.'.join(str(p) for p in first['loc'])
+        if not field and ': ' in message:  # a rule across fields names its field first
+            field, message = message.split(': ', 1)
+        raise PolicyError(field or 'policy', message) from None
     given = parsed.model_dump(include=parsed.model_fields_set)
     if given.get('max_price_per_mtok') is not None:
         given['max_price_per_mtok'] = str(given['max_price_per_mtok'])
@@ -131,9 +134,24 @@ def key_override(session: Session, account: Account, key_id: int) -> dict[str, A
 
 
 def set_account_settings(session: Session, account: Account, settings: dict[str, Any]) -> dict[str, Any]:
+    complete = complete_settings(settings)
+    for row in session.exec(
+        select(RoutingPolicy).where(RoutingPolicy.account_id == account.id, RoutingPolicy.api_key_id.is_not(None))
+    ):
+        try:  # a key that inherits a field must still have a usable policy afterwards
+            _check_complete(complete | row.settings)
+        except PolicyError as error:
+            key = get_key(session, account, row.api_key_id)
+            message = f'{error.message} (key "{key.name}" inherits it; change its override first)'
+            raise PolicyError(error.field, message) from None
+    _save(session, account.id, None, validate(complete))
+    return complete
+
+
+def complete_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """A whole, usable policy: the given fields validated, the rest built in."""
     complete = BUILT_IN | validate(settings)
     _check_complete(complete)
-    _save(session, account.id, None, validate(complete))
     return complete
 
 

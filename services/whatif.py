@@ -19,7 +19,7 @@ from services import eco
 from services.catalog import get_catalog
 from services.models import Account, Generation
 from services.money import offer_cost_micros
-from services.policies import BUILT_IN, account_settings, key_override, to_policy
+from services.policies import account_settings, complete_settings, key_override, to_policy, validate
 from services.routing import RoutingError, models_for, route
 
 
@@ -56,7 +56,8 @@ def preview(
 ) -> Preview:
     """Replay the last `days` days. `account_policy` / `key_policies` replace the stored ones (unsaved drafts)."""
     catalog = get_catalog()
-    base = BUILT_IN | (account_policy if account_policy is not None else account_settings(session, account))
+    base = account_settings(session, account) if account_policy is None else complete_settings(account_policy)
+    key_policies = {k: validate(v) for k, v in (key_policies or {}).items()}  # PolicyError on a bad draft
     since = (now or datetime.now(UTC)) - timedelta(days=days)
     result = Preview(days=days)
     moves: Counter[tuple[str, str, str, str]] = Counter()

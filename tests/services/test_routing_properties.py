@@ -86,3 +86,22 @@ def test_unconfigured_providers_are_never_picked():
     decision = route(CATALOG, [model], Policy(), requested_model=model, configured=frozenset({only}))
     assert decision.offer.provider == only
     assert {c['excluded'] for c in decision.trace['candidates'] if c['provider'] != only} == {'not_configured'}
+
+
+def test_changing_defaults_cannot_leave_a_key_override_unusable(session, account):
+    import pytest
+
+    from services.keys import create_key
+    from services.policies import PolicyError, set_account_settings, set_key_override, validate
+    from services.whatif import preview
+
+    key = create_key(session, account, name='k', scopes=['inference']).key
+    set_account_settings(session, account, {'strategy': 'fixed_provider', 'fixed_provider': 'openai'})
+    set_key_override(session, account, key.id, {'strategy': 'fixed_provider'})  # the provider is inherited
+    with pytest.raises(PolicyError) as error:
+        validate({'strategy': 'prefer_region', 'prefer_region': None})
+    assert error.value.field == 'prefer_region'
+    with pytest.raises(PolicyError, match='inherits it'):
+        set_account_settings(session, account, {'strategy': 'cheapest'})
+    with pytest.raises(PolicyError):
+        preview(session, account, account_policy={'max_latency_ms': 'soon'})
