@@ -18,7 +18,9 @@ def energy_text(wh: float) -> str:
         return f'{wh / 1000:,.2f} kWh'
     if wh >= 10:
         return f'{wh:,.0f} Wh'
-    return f'{wh:,.2f} Wh' if wh >= 0.1 else f'{wh:,.3f} Wh'
+    if wh >= 0.1:
+        return f'{wh:,.2f} Wh'
+    return f'{wh:,.3f} Wh' if wh >= 0.01 or wh == 0 else f'{wh * 1000:,.2f} mWh'
 
 
 def carbon_text(grams: float) -> str:
@@ -26,4 +28,6 @@ def carbon_text(grams: float) -> str:
         return f'{grams / 1000:,.2f} kg CO2e'
     if grams >= 10:
         return f'{grams:,.0f} g CO2e'
-    return f'{grams:,.2f} g CO2e' if grams >= 0.1 else f'{grams:,.3f} g CO2e'
+    if grams >= 0.1:
+        return f'{grams:,.2f} g CO2e'
+    return f'{grams:,.3f} g CO2e' if grams >= 0.01 or grams == 0 else f'{grams * 1000:,.2f} mg CO2e'

@@ -35,3 +35,6 @@ def make_key(account_id):
         return {'Authorization': f'Bearer {new.secret}'}
 
     return make
+
+
+from tests.browser.conftest import browser, desktop, mobile  # noqa: E402, F401 (real Chromium, for the router's pages)

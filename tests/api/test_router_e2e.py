@@ -15,7 +15,7 @@ from services.keys import create_key
 from services.ledger import top_up
 from services.models import Generation, LedgerEntry
 from services.money import offer_cost_micros
-from tests.browser.conftest import serve
+from tests.browser.conftest import screenshot, serve
 from tests.conftest import fresh_database
 from tests.support.fake_upstream import FakeUpstream
 
@@ -128,6 +128,15 @@ def test_a_failing_first_upstream_falls_back_and_the_trace_says_so(router):
     ]
     assert generation.routing_trace['reason'].startswith(f'fallback after {first.provider}')
     assert generation.provider == second.provider
+    router['fallback_id'] = generation.id
+
+
+def test_the_fallback_trace_is_drawn_on_the_detail_page(router, desktop, mobile):
+    for page, name in ((desktop, 'transaction-fallback-desktop'), (mobile, 'transaction-fallback-mobile')):
+        page.goto(f'{router["base"]}/transactions/{router["fallback_id"]}')
+        page.get_by_text('Attempts').wait_for()
+        assert page.get_by_text('upstream_error: 503').first.is_visible()
+        screenshot(page, name)
 
 
 def test_client_errors_pass_through_without_fallback(router):
