@@ -34,6 +34,7 @@ def dashboard_page(model: str | None = None, key: int | None = None) -> None:
         now = datetime.now(UTC)
         with db.session_scope() as session:
             check_low_balance_soon(session, account)
+        with db.read_scope() as session:
             balance = credit_balance(session, account)
             spent = spent_this_month(session, account, now=now)
             today = usage_today(session, account, key_id=key, now=now)

@@ -58,6 +58,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
+    if connection.get_execution_options().get('read_only'):
+        connection.exec_driver_sql('BEGIN')  # a reader: WAL lets it run beside the writer, never blocking it
+        return
+    _begin_immediate(connection)
+
+
+def _begin_immediate(connection) -> None:
     """Every SQLite transaction takes the write lock up front (BEGIN IMMEDIATE).
 
     A deferred transaction that reads and then writes fails at once ("database is locked") when another
@@ -85,6 +92,13 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A session for reading only: on SQLite it neither takes nor waits for the write lock."""
+    with Session(get_engine().execution_options(read_only=True), expire_on_commit=False) as session:
+        yield session  # closing ends the transaction and keeps what was loaded
 
 
 def dispose_all() -> None:

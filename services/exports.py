@@ -27,7 +27,7 @@ def generations_csv(account: Account, f: GenerationFilter) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     yield _drain(buffer)
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         for count, g in enumerate(stream(session, account.id, f), start=1):
             writer.writerow(
                 [
