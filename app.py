@@ -1,6 +1,8 @@
 """lowrouter: the operator dashboard of an LLM router that cares about carbon.
 
 python app.py [--host H] [--port P] [--db URL] [--no-demo]
+python app.py create-key --name NAME --scopes read,ingest
+python app.py hash-password        # for LOWROUTER_DASHBOARD_PASSWORD_HASH
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from nicegui import app, ui
 
 import pages  # noqa: F401  (registers every page)
 from api import errors, routers
-from services import bootstrap, cli
+from api.login import LoginGate
+from services import auth, bootstrap, cli, db, delivery_worker
 from services.config import Settings, configure, settings_from_args
 
 SIMULATION = os.environ.get('NICEGUI_USER_SIMULATION') == 'true'
@@ -25,22 +28,31 @@ API_DESCRIPTION = (
     'A rejected request writes nothing.'
 )
 app.docs_url, app.openapi_url = '/api/docs', '/api/openapi.json'
-for router in routers.ALL:
-    app.include_router(router)
+for router in routers.ALL:  # the routers carry their full paths; adding their routes directly (not include_router)
+    app.router.routes.extend(router.routes)  # keeps FastAPI from nesting a lifespan per run of this file in tests
 errors.install(app)
+if not any(m.cls is LoginGate for m in app.user_middleware):
+    app.add_middleware(LoginGate)  # inside NiceGUI's session middleware, which ui.run adds last (outermost)
 
 
 def main(argv: list[str]) -> None:
     if argv[:1] == ['create-key']:
         sys.exit(cli.create_key_command(argv[1:], Settings()))
+    if argv[:1] == ['hash-password']:
+        sys.exit(cli.hash_password_command())
     settings = configure(Settings() if SIMULATION else settings_from_args(argv))
-    if not settings.is_loopback:
+    if not settings.is_loopback and not auth.login_config().enabled:
         sys.exit(
-            f'lowrouter: refusing to listen on {settings.host}: the dashboard has no login yet, so it only '
-            'listens on loopback (127.0.0.1, ::1 or localhost). Put it behind an authenticating proxy instead.'
+            f'lowrouter: refusing to listen on {settings.host} without a dashboard password. Set '
+            'LOWROUTER_DASHBOARD_PASSWORD, or LOWROUTER_DASHBOARD_PASSWORD_HASH from `python app.py hash-password`, '
+            'or listen on loopback (127.0.0.1) only.'
         )
     bootstrap.start(settings)
+    with db.session_scope() as session:
+        storage_secret = auth.storage_secret(session)
     app.on_shutdown(bootstrap.stop)
+    if not SIMULATION:  # e-mail and periodic notifications; user-simulation tests drive them directly
+        app.on_startup(delivery_worker.start)
     ui.run(
         host=settings.host,
         port=settings.port,
@@ -49,6 +61,7 @@ def main(argv: list[str]) -> None:
         reload=False,
         show=False,
         reconnect_timeout=10,
+        storage_secret=storage_secret,
         fastapi_docs={'title': 'lowrouter API', 'version': '1', 'description': API_DESCRIPTION},
     )
 

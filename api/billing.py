@@ -13,6 +13,7 @@ from services.invoices import current_draft, ensure_invoices, get_invoice, invoi
 from services.ledger import TopUpError, get_receipt, receipts, top_up
 from services.models import Invoice, Receipt
 from services.money import decimal_string
+from services.outbox import email_receipt
 from services.payments import DEFAULT_GATEWAY
 
 router = APIRouter(prefix='/api/v1', tags=['credits and billing'], responses=ERROR_RESPONSES)
@@ -47,7 +48,9 @@ def create_top_up(
     except TopUpError as error:
         status = {'payment': 402, 'idempotency_key': 409}.get(error.field, 422)
         raise APIError(status, 'invalid', f'{error.field}: {error.message}') from None
-    if not result.created:
+    if result.created:
+        email_receipt(session, account, result.receipt)
+    else:
         response.status_code = 200
     return {'top_up': {'id': result.entry.id, 'amount': decimal_string(result.entry.amount_micros)}} | {
         'receipt': receipt_out(result.receipt)

@@ -1,8 +1,9 @@
 """Every API router, in the order app.py includes them."""
 
-from api import account, billing, chat, eco, exports, generations, keys, routing
+from api import account, billing, chat, eco, exports, generations, keys, login, routing
 
 ALL = (
+    login.router,
     chat.router,
     exports.router,
     generations.router,

@@ -8,8 +8,10 @@ from contextlib import contextmanager
 from nicegui import ui
 
 from components import theme
+from components.bell import notification_bell
 from services import db
 from services.accounts import current_account, remove_demo_data
+from services.auth import login_config
 from services.models import Account
 
 NAV = (
@@ -51,6 +53,11 @@ def _header(active: str, drawer: ui.left_drawer) -> None:
                 with ui.link(target=target).classes(classes):
                     ui.icon(icon, size='18px')
                     ui.label(label)
+        notification_bell()
+        if login_config().enabled:
+            ui.button(icon='logout', on_click=lambda: ui.navigate.to('/logout')).props(
+                'flat round dense color=white aria-label="Sign out"'
+            ).tooltip('Sign out')
 
 
 def _drawer(active: str) -> ui.left_drawer:
@@ -88,11 +95,12 @@ def _confirm_start_fresh() -> None:
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Keep the demo', on_click=dialog.close).props('flat no-caps')
             ui.button('Delete demo data', on_click=lambda: _start_fresh(dialog)).props('color=negative no-caps')
+    dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
     dialog.open()
 
 
 def _start_fresh(dialog: ui.dialog) -> None:
     with db.session_scope() as session:
         remove_demo_data(session)
+    ui.navigate.to('/welcome')  # before closing: closing deletes the dialog this handler belongs to
     dialog.close()
-    ui.navigate.to('/welcome')

@@ -5,6 +5,7 @@ from pages import (  # noqa: F401
     dashboard,
     invoices,
     keys,
+    login,
     methodology,
     routing,
     settings,

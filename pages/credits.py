@@ -20,6 +20,7 @@ from services.billing_pdfs import receipt_pdf
 from services.ledger import MAX_TOP_UP, MIN_TOP_UP, PRESETS, TopUpError, get_receipt, receipts, top_up
 from services.models import Account, Receipt
 from services.money import MoneyError, currency_symbol, format_money, parse_amount
+from services.outbox import email_receipt
 from services.payments import DEFAULT_GATEWAY
 from services.timeutil import format_local, local
 from services.usage import credit_balance, spent_this_month
@@ -294,4 +295,6 @@ class ConfirmTopUp:
     def _credit(self) -> str:
         with db.session_scope() as session:
             result = top_up(session, self.form.account, self.micros, method=self.method, idempotency_key=self.key)
+            if result.created:
+                email_receipt(session, self.form.account, result.receipt)
             return result.receipt.number

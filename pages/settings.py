@@ -1,15 +1,17 @@
-"""/settings: the eco baseline (profile, notifications and account deletion come with later work)."""
+"""/settings: profile, eco baseline, notifications and account deletion, one section each."""
 
 from __future__ import annotations
 
 from nicegui import ui
 
-from components.formatting import energy_text
+from components.eco_baseline import eco_baseline_section
+from components.settings_deletion import deletion_section
+from components.settings_notifications import notifications_section
+from components.settings_profile import profile_section
 from components.shell import frame
-from components.widgets import card
-from services import db
-from services.accounts import current_account
-from services.settings import SettingError, baseline_choices, set_eco_baseline
+
+SECTIONS = (('profile', 'Profile'), ('eco-baseline', 'Eco baseline'), ('notifications', 'Notifications'))
+SECTIONS += (('delete-account', 'Delete account'),)
 
 
 @ui.page('/settings')
@@ -19,62 +21,10 @@ def settings_page() -> None:
             ui.navigate.to('/welcome')
             return
         ui.label('Settings').classes('text-2xl font-semibold')
-        _eco_baseline(account.eco_baseline_model)
-        with card('Profile, notifications and account deletion'):
-            ui.label('These settings are coming soon.').classes('text-sm lr-muted')
-
-
-def _eco_baseline(current: str) -> None:
-    choices = baseline_choices()
-    options = {c['id']: _option_label(c) for c in choices}
-    with card('Eco baseline').props('id=eco-baseline').classes('lr-eco-baseline'):
-        ui.label(
-            'The dashboard compares your last 30 days with the same tokens served by this model in the same '
-            'regions. Pick the model you would otherwise have used.'
-        ).classes('text-sm lr-muted')
-        with ui.row().classes('w-full items-end gap-3'):
-            picker = (
-                ui.select(options, value=current, label='Baseline model', with_input=True)
-                .props('outlined')
-                .classes('grow min-w-[16rem]')
-            )
-            ui.button('Save baseline', on_click=lambda: _save(picker)).props('no-caps')
-        columns = [
-            {'name': 'name', 'label': 'Model', 'field': 'name', 'align': 'left'},
-            {'name': 'vendor', 'label': 'Vendor', 'field': 'vendor', 'align': 'left', 'classes': 'max-sm:hidden',
-             'headerClasses': 'max-sm:hidden'},
-            {'name': 'energy', 'label': 'Energy per 1 000 output tokens', 'field': 'energy', 'align': 'right'},
-            {'name': 'status', 'label': 'Size', 'field': 'status', 'align': 'left'},
-        ]  # fmt: skip
-        rows = [
-            {
-                'id': c['id'],
-                'name': c['name'],
-                'vendor': c['vendor'],
-                'energy': energy_text(c['energy_wh'].value),
-                'status': 'published' if c['params_status'] == 'verified' else 'estimated',
-            }
-            for c in choices
-        ]
-        ui.table(columns=columns, rows=rows, row_key='id').props(
-            'flat dense hide-pagination :pagination="{rowsPerPage: 0}"'
-        ).classes('w-full')
-        ui.label('Energy at a typical datacentre (PUE 1.2); estimated sizes show their central value.').classes(
-            'text-xs lr-muted'
-        )
-
-
-def _option_label(choice: dict) -> str:
-    status = '' if choice['params_status'] == 'verified' else ', estimated size'
-    return f'{choice["name"]} ({energy_text(choice["energy_wh"].value)} per 1k tokens{status})'
-
-
-def _save(picker: ui.select) -> None:
-    try:
-        with db.session_scope() as session:
-            set_eco_baseline(session, current_account(session), picker.value or '')
-    except SettingError as error:
-        picker.props(f'error error-message="{error.message}"')
-        return
-    picker.props(remove='error error-message')
-    ui.notify('Baseline saved: the dashboard now compares with it', type='positive')
+        with ui.row().classes('gap-3 text-sm max-md:hidden'):
+            for anchor, label in SECTIONS:
+                ui.link(label, f'#{anchor}')
+        profile_section(account)
+        eco_baseline_section(account.eco_baseline_model)
+        notifications_section(account)
+        deletion_section(account)

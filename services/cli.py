@@ -39,3 +39,20 @@ def create_key_command(argv: list[str], settings: Settings) -> int:
         print(f'Created key "{new.key.name}" ({scopes}) for {account.name}. Its secret, shown only now:')
         print(new.secret)
     return 0
+
+
+def hash_password_command() -> int:
+    """`python app.py hash-password`: asks for a password twice and prints its argon2 hash."""
+    import getpass
+
+    from services.auth import hash_password
+
+    first = getpass.getpass('Dashboard password: ')
+    if len(first) < 8:
+        print('Use at least 8 characters.')
+        return 2
+    if getpass.getpass('Again: ') != first:
+        print('The two entries differ.')
+        return 2
+    print(hash_password(first))
+    return 0

@@ -207,5 +207,42 @@ class Notification(SQLModel, table=True):
     read_at: datetime | None = None
 
 
-ACCOUNT_TABLES = (Notification, RoutingPolicy, Invoice, Receipt, LedgerEntry, UsageHour, Generation, ApiKey)
+class AppSetting(SQLModel, table=True):
+    """Installation-wide values shared by every app process (e.g. the session-signing secret)."""
+
+    __tablename__ = 'app_setting'
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Outbox(SQLModel, table=True):
+    """An e-mail to deliver. One row per event (`dedupe_key`), claimed with a lease, retried with backoff."""
+
+    __table_args__ = (
+        UniqueConstraint('account_id', 'dedupe_key', name='uq_outbox_dedupe'),
+        Index('ix_outbox_due', 'status', 'next_attempt_at'),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='account.id', index=True)
+    kind: str = Field(max_length=40)  # low_balance | receipt | invoice | weekly_summary | key_limit
+    dedupe_key: str = Field(max_length=200)
+    to_address: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    text_body: str
+    html_body: str
+    attachment_kind: str | None = Field(default=None, max_length=20)  # receipt | invoice: rendered at send time
+    attachment_id: int | None = None
+    status: str = Field(default='pending', max_length=20)  # pending | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_until: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+ACCOUNT_TABLES = (Outbox, Notification, RoutingPolicy, Invoice, Receipt, LedgerEntry, UsageHour, Generation, ApiKey)
 """Every table holding rows of an account, children first: deleting in this order keeps foreign keys happy."""

@@ -54,8 +54,11 @@ def check_low_balance_soon(session: Session, account: Account) -> None:
     """On the hot ingestion path: check the balance at most once a minute per account and process."""
     now = time.monotonic()
     if now - _last_check.get(account.id, -CHECK_EVERY) >= CHECK_EVERY:
+        from services.outbox import check_key_limits, notify_low_balance  # outbox builds on this module
+
         _last_check[account.id] = now
-        queue_low_balance(session, account)
+        notify_low_balance(session, account)  # the bell, and e-mail when configured and wanted
+        check_key_limits(session, account)
 
 
 def notifications(session: Session, account_id: int, *, limit: int = 50) -> list[Notification]:

@@ -42,3 +42,49 @@ def baseline_choices() -> list[dict]:
             }
         )
     return sorted(rows, key=lambda r: -r['energy_wh'].value)
+
+
+def money_has_moved(session: Session, account: Account) -> bool:
+    """Any top-up or recorded usage: from then on the currency is fixed (see update_profile)."""
+    from sqlmodel import select
+
+    from services.models import LedgerEntry, UsageHour
+
+    return any(
+        session.exec(select(table.id).where(table.account_id == account.id).limit(1)).first() is not None
+        for table in (LedgerEntry, UsageHour)
+    )
+
+
+def update_profile(
+    session: Session, account: Account, *, name: str, email: str | None, currency: str, timezone: str
+) -> Account:
+    """Name, e-mail, currency and time zone. The currency is refused once money has moved: converting past
+    balances, receipts and issued invoices would rewrite documents that must not change."""
+    from email_validator import EmailNotValidError, validate_email
+    from pydantic import ValidationError
+
+    from services.accounts import AccountIn
+
+    try:
+        data = AccountIn(name=name, currency=currency, timezone=timezone)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise SettingError(str(first['loc'][0]), first['msg'].removeprefix('Value error, ')) from None
+    address = (email or '').strip() or None
+    if address is not None:
+        try:
+            address = validate_email(address, check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            raise SettingError('email', str(error)) from None
+    account = session.merge(account)
+    if data.currency != account.currency and money_has_moved(session, account):
+        raise SettingError(
+            'currency',
+            f'this account already has top-ups or usage in {account.currency}; its balance, receipts and invoices '
+            'stay in that currency. To use another currency, export and delete this account and start a new one.',
+        )
+    account.name, account.email, account.currency, account.timezone = data.name, address, data.currency, data.timezone
+    session.add(account)
+    session.flush()
+    return account

@@ -18,7 +18,7 @@ def _run(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
 def test_a_non_loopback_host_is_refused_with_a_clear_message(tmp_path):
     result = _run('--host', '0.0.0.0', '--db', f'sqlite:///{tmp_path}/x.sqlite3')
     assert result.returncode != 0
-    assert 'refusing to listen on 0.0.0.0' in result.stderr
+    assert 'refusing to listen on 0.0.0.0 without a dashboard password' in result.stderr
     assert not (tmp_path / 'x.sqlite3').exists()
 
 

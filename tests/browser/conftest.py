@@ -78,7 +78,7 @@ def _wait_for(url: str, process: subprocess.Popen, log, timeout: float = 60) -> 
             log.seek(0)
             raise RuntimeError(f'app exited early:\n{log.read().decode()}')
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            if httpx.get(url, timeout=2).status_code in (200, 303):  # 303: the login gate answered
                 return
         except httpx.HTTPError:
             pass

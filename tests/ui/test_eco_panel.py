@@ -1,6 +1,5 @@
 from datetime import UTC, datetime, timedelta
 
-from nicegui import ui
 from nicegui.testing import User
 
 from services import db
@@ -35,7 +34,7 @@ async def test_changing_the_baseline_in_settings_changes_the_panel(user: User):
     await user.should_see('compared with GPT-4o')
 
     await user.open('/settings')
-    user.find(ui.select).elements.pop().set_value('meta-llama/llama-3.1-8b-instruct')
+    user.find(marker='eco-baseline-select').elements.pop().set_value('meta-llama/llama-3.1-8b-instruct')
     user.find('Save baseline').click()
     await user.should_see('Baseline saved')
 

@@ -1,0 +1,69 @@
+"""Settings → Profile: name, e-mail, currency and time zone."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from components.widgets import card
+from services import db
+from services.accounts import current_account, time_zones
+from services.catalog import get_catalog
+from services.models import Account
+from services.settings import SettingError, money_has_moved, update_profile
+from services.timeutil import format_local
+
+
+def profile_section(account: Account) -> None:
+    with db.session_scope() as session:
+        locked = money_has_moved(session, account)
+    with card('Profile').props('id=profile').classes('lr-profile'):
+        with ui.element('div').classes('grid grid-cols-1 md:grid-cols-2 gap-3 w-full'):
+            fields = {
+                'name': ui.input('Account name', value=account.name).props('outlined'),
+                'email': ui.input('E-mail (receipts, invoices and alerts)', value=account.email or '').props(
+                    'outlined type=email'
+                ),
+                'currency': ui.select(get_catalog().currencies, value=account.currency, label='Currency').props(
+                    'outlined' + (' readonly' if locked else '')
+                ),
+                'timezone': ui.select(time_zones(), value=account.timezone, label='Time zone', with_input=True).props(
+                    'outlined'
+                ),
+            }
+        if locked:
+            ui.label(
+                f'The currency stays {account.currency}: this account already has top-ups or usage in it, and '
+                'receipts and invoices must not change. A new account can use another currency.'
+            ).classes('text-xs lr-muted')
+        clock = ui.label().classes('text-xs lr-muted')
+        _show_clock(clock, account.timezone)
+        fields['timezone'].on_value_change(lambda e: _show_clock(clock, e.value))
+        ui.button('Save profile', on_click=lambda: _save(fields)).props('no-caps').classes('self-end')
+
+
+def _show_clock(label: ui.label, zone: str | None) -> None:
+    from datetime import UTC, datetime
+
+    if zone:
+        now = format_local(datetime.now(UTC), zone)
+        label.text = f'Local time there now: {now}. "Today" and "this month" start at its midnight.'
+
+
+def _save(fields: dict[str, ui.element]) -> None:
+    for element in fields.values():
+        element.props(remove='error error-message')
+    try:
+        with db.session_scope() as session:
+            update_profile(
+                session,
+                current_account(session),
+                name=fields['name'].value or '',
+                email=fields['email'].value,
+                currency=fields['currency'].value or '',
+                timezone=fields['timezone'].value or '',
+            )
+    except SettingError as error:
+        message = error.message.replace('"', "'")
+        fields.get(error.field, fields['name']).props(f'error error-message="{message}"')
+        return
+    ui.notify('Profile saved', type='positive')
