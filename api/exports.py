@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from api.deps import ReadKey, SessionDep, account_of
 from api.errors import ERROR_RESPONSES
-from api.generations import filters
+from api.generations import Filters
 from services.exports import generations_csv
 
 router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPONSES)
@@ -22,20 +19,11 @@ router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPO
     response_class=StreamingResponse,
     responses={200: {'content': {'text/csv': {}}}},
 )
-def export_csv(
-    session: SessionDep,
-    key: ReadKey,
-    model: str | None = None,
-    provider: str | None = None,
-    region: str | None = None,
-    key_id: Annotated[int | None, Query(alias='key')] = None,
-    since: Annotated[datetime | None, Query(alias='from')] = None,
-    until: Annotated[datetime | None, Query(alias='to')] = None,
-) -> StreamingResponse:
+def export_csv(session: SessionDep, key: ReadKey, wanted: Filters) -> StreamingResponse:
     account = account_of(session, key)
     session.expunge(account)
     session.commit()  # end this request's transaction: the stream reads in its own session
-    rows = generations_csv(account, filters(model, provider, region, key_id, since, until))
+    rows = generations_csv(account, wanted)
     return StreamingResponse(
         rows,
         media_type='text/csv; charset=utf-8',

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from sqlmodel import Session
 
 from api.deps import IngestKey, ReadKey, SessionDep, account_of
@@ -102,24 +102,35 @@ def record_batch(
     return {'items': stored, 'created': created}
 
 
-@router.get('/generations', summary='List generations, newest first, cursor-paged (scope: read)')
-def list_generations(
-    session: SessionDep,
-    key: ReadKey,
+def filters(
     model: str | None = None,
     provider: str | None = None,
     region: str | None = None,
     key_id: Annotated[int | None, Query(alias='key')] = None,
     since: Annotated[datetime | None, Query(alias='from', description='inclusive, ISO 8601 with a zone')] = None,
     until: Annotated[datetime | None, Query(alias='to', description='exclusive, ISO 8601 with a zone')] = None,
+) -> GenerationFilter:
+    """The query filters shared by the list and the CSV export."""
+    for name, moment in (('from', since), ('to', until)):
+        if moment is not None and moment.tzinfo is None:
+            raise APIError(422, 'invalid', f'{name}: needs a time zone, e.g. 2026-11-01T00:00:00Z')
+    return GenerationFilter(model, provider, region, key_id, since, until)
+
+
+Filters = Annotated[GenerationFilter, Depends(filters)]
+
+
+@router.get('/generations', summary='List generations, newest first, cursor-paged (scope: read)')
+def list_generations(
+    session: SessionDep,
+    key: ReadKey,
+    wanted: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> dict:
     account = account_of(session, key)
     try:
-        rows, next_cursor = page(
-            session, account.id, filters(model, provider, region, key_id, since, until), limit=limit, cursor=cursor
-        )
+        rows, next_cursor = page(session, account.id, wanted, limit=limit, cursor=cursor)
     except CursorError as error:
         raise APIError(422, 'invalid', str(error)) from None
     return {'items': [generation_out(g) for g in rows], 'next_cursor': next_cursor}
@@ -133,13 +144,6 @@ def read_generation(session: SessionDep, key: ReadKey, generation_id: str) -> di
     if generation is None:
         raise APIError(404, 'not_found', f'no generation {generation_id!r} in this account')
     return generation_out(generation)
-
-
-def filters(model, provider, region, key_id, since, until) -> GenerationFilter:
-    for name, moment in (('from', since), ('to', until)):
-        if moment is not None and moment.tzinfo is None:
-            raise APIError(422, 'invalid', f'{name}: needs a time zone, e.g. 2026-11-01T00:00:00Z')
-    return GenerationFilter(model, provider, region, key_id, since, until)
 
 
 def _prepare(
