@@ -14,7 +14,7 @@ WIDE_RANGE = 1.5  # show low-high when high/low exceeds this
 
 def eco_impact_card(impact: EcoImpact) -> None:
     baseline = get_catalog().models[impact.baseline_model].name
-    with card(f'Eco impact (last {impact.days} days)', subtitle='estimate'):
+    with card('Eco impact', subtitle=f'last {impact.days} days · estimate'):
         with ui.row().classes('w-full gap-6'):
             _figure(energy_text(impact.energy_wh.value), 'energy', _range(impact.energy_wh, energy_text))
             _figure(carbon_text(impact.carbon_g.value), 'carbon', _range(impact.carbon_g, carbon_text))

@@ -1,6 +1,6 @@
 from tests.browser.conftest import no_horizontal_overflow, screenshot
 
-TITLES = ('Credit balance', 'Usage today', 'Top models (last 30 days)', 'Eco impact (last 30 days)')
+TITLES = ('Credit balance', 'Usage today', 'Top models (last 30 days)', 'Eco impact')
 
 
 def test_dashboard_desktop_has_the_four_widgets_above_the_fold(server, desktop):

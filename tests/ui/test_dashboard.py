@@ -41,7 +41,7 @@ def _seed(timezone: str = 'UTC') -> list[Generation]:
 async def test_the_four_widgets_and_the_balance_from_the_service(user: User):
     _seed()
     await user.open('/dashboard')
-    for title in ('Credit balance', 'Usage today', 'Top models (last 30 days)', 'Eco impact (last 30 days)'):
+    for title in ('Credit balance', 'Usage today', 'Top models (last 30 days)', 'Eco impact'):
         await user.should_see(title)
     with db.session_scope() as session:
         from services.accounts import current_account
