@@ -13,9 +13,9 @@ import sys
 from nicegui import app, ui
 
 import pages  # noqa: F401  (registers every page)
-from api import errors, routers
+from api import background, errors, routers
 from api.login import LoginGate
-from services import auth, bootstrap, cli, db, delivery_worker
+from services import auth, bootstrap, cli, db
 from services.config import Settings, configure, settings_from_args
 
 SIMULATION = os.environ.get('NICEGUI_USER_SIMULATION') == 'true'
@@ -52,7 +52,7 @@ def main(argv: list[str]) -> None:
         storage_secret = auth.storage_secret(session)
     app.on_shutdown(bootstrap.stop)
     if not SIMULATION:  # e-mail and periodic notifications; user-simulation tests drive them directly
-        app.on_startup(delivery_worker.start)
+        app.on_startup(background.start)
     ui.run(
         host=settings.host,
         port=settings.port,
