@@ -5,11 +5,12 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from nicegui import ui
 
-from components.formatting import carbon_text, tokens_text
-from components.widgets import card, model_name
+from components.widgets import card
+from services.catalog import display_name
 from services.dashboard import ModelUsage, UsageSummary
 from services.models import Account
 from services.money import format_money
+from services.units import carbon_text, tokens_text
 
 PLOTLY_CONFIG = {'displayModeBar': False, 'responsive': True}
 METRICS = {'tokens': 'Tokens', 'carbon': 'Carbon'}
@@ -39,7 +40,7 @@ def top_models_figure(account: Account, usages: list[ModelUsage], metric: str, l
     figure = go.Figure(
         go.Bar(
             x=[key(r) for r in rows],
-            y=[model_name(r.model) for r in rows],
+            y=[display_name(r.model) for r in rows],
             orientation='h',
             marker_color=COLOURS[metric],
             text=[label(key(r)) for r in rows],

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components.formatting import energy_text
 from components.widgets import card
 from services import db
 from services.accounts import current_account
 from services.settings import SettingError, baseline_choices, set_eco_baseline
+from services.units import energy_text
 
 
 def eco_baseline_section(current: str) -> None:

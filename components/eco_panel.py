@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components.formatting import carbon_text, energy_text
 from components.widgets import card
 from services.catalog import get_catalog
 from services.eco_impact import CAVEATS, EcoImpact, caveat_anchor, verdict_sentence
+from services.units import carbon_text, energy_text
 
 WIDE_RANGE = 1.5  # show low-high when high/low exceeds this
 

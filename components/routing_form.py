@@ -8,8 +8,7 @@ from typing import Any
 from nicegui import ui
 
 from components.key_form import sentence, set_error
-from components.widgets import model_name
-from services.catalog import get_catalog
+from services.catalog import display_name, get_catalog
 from services.money import MoneyError, format_money, parse_amount
 from services.policies import FIELDS, PolicyError
 
@@ -59,7 +58,7 @@ def price_text(price: Any) -> str:
 
 
 def pool_text(models: list[str] | None) -> str:
-    names = [model_name(m) for m in models or []]
+    names = [display_name(m) for m in models or []]
     if len(names) <= 2:
         return ', '.join(names) or 'none'
     return f'{names[0]}, {names[1]} and {len(names) - 2} more'
@@ -118,7 +117,7 @@ class PolicyForm:
         self.rows: dict[str, ui.row] = {}
         regions = {r.id: f'{r.name} · {r.id}' for r in catalog.regions.values()}
         providers = {p.id: p.name for p in catalog.providers.values()}
-        models = {m: model_name(m) for m in sorted(catalog.models)}
+        models = {m: display_name(m) for m in sorted(catalog.models)}
         with ui.column().classes('w-full gap-3 lr-policy-form'):
             with self._slot('strategy'):
                 ui.label('Strategy: how lowrouter picks where a request runs').classes('text-sm font-medium')

@@ -7,10 +7,10 @@ from urllib.parse import quote
 
 from nicegui import ui
 
-from components.formatting import carbon_text, tokens_text
 from services.models import Account, Generation
 from services.money import format_money
 from services.timeutil import format_local
+from services.units import carbon_text, tokens_text
 
 NARROW_HIDDEN = 'max-md:hidden'  # fewer columns on a phone
 

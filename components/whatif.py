@@ -8,10 +8,10 @@ import plotly.graph_objects as go
 from nicegui import ui
 
 from components.charts import plotly_chart
-from components.formatting import carbon_text, energy_text
-from components.widgets import model_name
+from services.catalog import display_name
 from services.models import Account
 from services.money import format_money
+from services.units import carbon_text, energy_text
 from services.whatif import Preview
 
 CSS = """
@@ -163,9 +163,9 @@ class WhatIf:
                             ui.icon('arrow_forward', size='14px').classes('lr-muted')
                             ui.label(move['to']).classes('whitespace-nowrap font-medium')
                         if move['from_model'] == move['to_model']:
-                            ui.label(model_name(move['to_model'])).classes('text-xs lr-muted')
+                            ui.label(display_name(move['to_model'])).classes('text-xs lr-muted')
                         else:
-                            ui.label(f'{model_name(move["from_model"])} → {model_name(move["to_model"])}').classes(
+                            ui.label(f'{display_name(move["from_model"])} → {display_name(move["to_model"])}').classes(
                                 'text-xs text-amber-800 font-medium'
                             )
                     ui.label(f'{move["requests"]:,}').classes('tabular-nums shrink-0')

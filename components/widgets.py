@@ -6,11 +6,11 @@ from urllib.parse import quote
 
 from nicegui import ui
 
-from components.formatting import tokens_text
-from services.catalog import get_catalog
+from services.catalog import display_name
 from services.dashboard import UsageSummary
 from services.models import Account
 from services.money import format_money
+from services.units import tokens_text
 
 
 def card(title: str, *, subtitle: str | None = None) -> ui.card:
@@ -65,7 +65,7 @@ def usage_today_card(account: Account, today: UsageSummary, active_model: str | 
                     .props(f'title="{"Clear the filter" if selected else "Show only " + usage.model}"'),
                     ui.row().classes('lr-usage-row flex-nowrap' + (' lr-usage-row-active' if selected else '')),
                 ):
-                    ui.label(model_name(usage.model)).classes('truncate grow')
+                    ui.label(display_name(usage.model)).classes('truncate grow')
                     ui.label(tokens_text(usage.tokens)).classes('w-16 text-right tabular-nums')
                     ui.label(
                         format_money(usage.cost_micros, account.currency, precise=usage.cost_micros < 10_000)
@@ -78,9 +78,3 @@ def _figure(value: str, label: str) -> None:
     with ui.column().classes('gap-0'):
         ui.label(value).classes('text-xl font-semibold tabular-nums')
         ui.label(label).classes('text-xs lr-muted')
-
-
-def model_name(model_id: str) -> str:
-    """The catalog's display name ('GPT-4o mini'), or the id for a model the catalog no longer lists."""
-    model = get_catalog().models.get(model_id)
-    return model.name if model else model_id

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components.formatting import tokens_text
 from components.keys_dialogs import KeyDialogs
 from components.shell import frame
 from services import db
@@ -13,6 +12,7 @@ from services.keys import key_status, list_keys
 from services.models import Account, ApiKey
 from services.money import format_money
 from services.timeutil import format_local
+from services.units import tokens_text
 
 CSS = """
 .lr-scope { display: inline-block; padding: 0 8px; border-radius: 9999px; background: #e6f2ec; color: #17563e;

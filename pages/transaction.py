@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components.formatting import carbon_text, energy_text
 from components.shell import frame
 from components.trace import routing_trace_card
 from components.widgets import card
@@ -13,6 +12,7 @@ from services.catalog import get_catalog
 from services.models import Account, Generation
 from services.money import format_money
 from services.timeutil import format_local
+from services.units import carbon_text, energy_text
 from services.usage import get_generation, key_name
 
 

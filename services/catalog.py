@@ -98,6 +98,12 @@ class Catalog:
         return sorted(self.fx)
 
 
+def display_name(model_id: str) -> str:
+    """The catalog's display name ('GPT-4o mini'), or the id for a model the catalog no longer lists."""
+    model = get_catalog().models.get(model_id)
+    return model.name if model else model_id
+
+
 @cache
 def get_catalog() -> Catalog:
     return load_catalog(DATA)

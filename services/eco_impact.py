@@ -18,6 +18,7 @@ from services import eco
 from services.catalog import Catalog, get_catalog
 from services.models import Account, UsageHour
 from services.timeutil import day_start_utc
+from services.units import carbon_text
 
 SMALL_SAMPLE = 100  # fewer generations than this in the window: reduced confidence
 ESTIMATED_SHARE = 0.2  # more than this share of energy from estimated models: reduced confidence
@@ -181,7 +182,7 @@ def verdict_sentence(impact: EcoImpact, baseline_name: str) -> str:
         return 'No usage in this window yet.'
     if impact.verdict == 'saved':
         return (
-            f'You saved {_grams(impact.carbon_difference_g)} ({impact.carbon_difference_pct:.0f} %) '
+            f'You saved {carbon_text(impact.carbon_difference_g)} ({impact.carbon_difference_pct:.0f} %) '
             f'compared with {baseline_name}.'
         )
     if impact.verdict == 'used_more':
@@ -191,9 +192,3 @@ def verdict_sentence(impact: EcoImpact, baseline_name: str) -> str:
 
 def caveat_anchor(code: str) -> str:
     return code.replace('_', '-')
-
-
-def _grams(grams: float) -> str:
-    if grams >= 1000:
-        return f'{grams / 1000:,.2f} kg CO2e'
-    return f'{grams:,.1f} g CO2e' if grams >= 1 else f'{grams:,.3f} g CO2e'

@@ -18,10 +18,11 @@ from email.utils import format_datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from services.catalog import get_catalog
+from services.catalog import display_name
 from services.models import Account, ApiKey, Invoice, Receipt
 from services.money import format_money
 from services.timeutil import format_local, local
+from services.units import carbon_text, tokens_text
 
 log = logging.getLogger('lowrouter')
 
@@ -249,21 +250,21 @@ def summary_content(account: Account, week: Week, this: WeekStats, before: WeekS
         ('Requests', f'{this.requests:,}{_change(this.requests, before.requests)}'),
         ('Tokens', f'{this.tokens:,}{_change(this.tokens, before.tokens)}'),
         ('Cost', f'{cost}{_change(this.cost_micros, before.cost_micros)}'),
-        ('Carbon', f'{_grams(this.carbon_g)}{_change(this.carbon_g, before.carbon_g)}'),
+        ('Carbon', f'{carbon_text(this.carbon_g)}{_change(this.carbon_g, before.carbon_g)}'),
     ]
     rows += [
-        (f'Top model {rank}', f'{_model_name(model)}: {tokens:,} tokens, {_money(micros, currency)}')
+        (f'Top model {rank}', f'{display_name(model)}: {tokens:,} tokens, {_money(micros, currency)}')
         for rank, (model, tokens, micros) in enumerate(this.top_models, 1)
     ]
     span = f'{first:%b} {first.day} to {last:%b} {last.day}'
     paragraphs = [f'What your account used from {span} ({zone}), compared with the week before.']
-    body = f'{_tokens(this.tokens)} tokens, {cost}, {_grams(this.carbon_g)}.'
+    body = f'{tokens_text(this.tokens)} tokens, {cost}, {carbon_text(this.carbon_g)}.'
     if before.cost_micros:
         body += f' Cost {_change(this.cost_micros, before.cost_micros).strip(" ()")}.'
     if this.top_models:
-        body += f' Top model: {_model_name(this.top_models[0][0])}.'
+        body += f' Top model: {display_name(this.top_models[0][0])}.'
     heading = f'Your week {week.label}'
-    subject = f'{heading}: {_tokens(this.tokens)} tokens, {cost}'
+    subject = f'{heading}: {tokens_text(this.tokens)} tokens, {cost}'
     content = compose(subject, heading, paragraphs, rows)
     return Content(content.subject, content.text, content.html, f'{heading} ({span})'), body
 
@@ -275,22 +276,5 @@ def _change(now: float, before: float) -> str:
     return ' (same as the week before)' if abs(percent) < 0.5 else f' ({percent:+.0f} % vs the week before)'
 
 
-def _tokens(tokens: int) -> str:
-    if tokens < 10_000:
-        return f'{tokens:,}'
-    return f'{tokens / 1000:,.1f}k' if tokens < 1_000_000 else f'{tokens / 1_000_000:,.2f}M'
-
-
 def _money(micros: int, currency: str) -> str:
     return format_money(micros, currency, precise=0 < micros < 10_000)  # '$0.0021' rather than '$0.00'
-
-
-def _grams(grams: float) -> str:
-    if grams >= 1000:
-        return f'{grams / 1000:,.2f} kg CO2e'
-    return f'{grams:,.0f} g CO2e' if grams >= 10 else f'{grams:,.3f} g CO2e'
-
-
-def _model_name(model_id: str) -> str:
-    model = get_catalog().models.get(model_id)
-    return model.name if model else model_id

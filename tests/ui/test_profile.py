@@ -3,13 +3,13 @@ from datetime import UTC, datetime, timedelta
 from nicegui import ui
 from nicegui.testing import User
 
-from components.formatting import tokens_text
 from services import db
 from services.accounts import create_account, current_account
 from services.dashboard import usage_today
 from services.ingest import record_generation
 from services.ledger import top_up
 from services.money import format_money
+from services.units import tokens_text
 
 
 def _set(user: User, label: str, value: str) -> None:
