@@ -29,6 +29,7 @@ CONTENT_FIELDS = frozenset(
 )
 MAX_TOKENS = 10_000_000  # per request; more is not a real request
 ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz'
+ID_TIME_DIGITS = 9
 
 
 class IngestError(ValueError):
@@ -164,7 +165,7 @@ def prepare_generation(
         cost = offer_cost_micros(catalog, offer, payload.prompt_tokens, payload.completion_tokens, account.currency)
     impact = eco.estimate(catalog, payload.model, provider, region, payload.completion_tokens)
     return dict(
-        id=generation_id or new_generation_id(rng),
+        id=generation_id or new_generation_id(rng, now),
         account_id=account.id,
         api_key_id=api_key_id,
         external_id=payload.external_id,
@@ -204,10 +205,29 @@ def store_generations(session: Session, rows: list[dict[str, Any]]) -> int:
     return len(rows)
 
 
-def new_generation_id(rng: random.Random | None = None) -> str:
-    if rng is None:
-        return 'gen-' + ''.join(secrets.choice(ID_ALPHABET) for _ in range(20))
-    return 'gen-' + ''.join(rng.choice(ID_ALPHABET) for _ in range(20))
+def new_generation_id(rng: random.Random | None = None, now: datetime | None = None) -> str:
+    """'gen-' + the recording time in milliseconds (9 base-36 digits) + 11 random characters.
+
+    Leading with the time keeps new ids at the end of the primary-key index (cheap inserts at any size)
+    and tells, for an id that is no longer stored, whether it was recorded before the last pruning."""
+    millis = int((now or utcnow()).timestamp() * 1000)
+    stamp = ''
+    for _ in range(ID_TIME_DIGITS):
+        millis, digit = divmod(millis, 36)
+        stamp = ID_ALPHABET[digit] + stamp
+    pick = rng.choice if rng is not None else secrets.choice
+    return 'gen-' + stamp + ''.join(pick(ID_ALPHABET) for _ in range(20 - ID_TIME_DIGITS))
+
+
+def recorded_at(generation_id: str) -> datetime | None:
+    """When a generation id was issued by `new_generation_id` (None if it is not one of ours)."""
+    stamp = generation_id.removeprefix('gen-')[:ID_TIME_DIGITS]
+    if not generation_id.startswith('gen-') or len(generation_id) != 24 or any(c not in ID_ALPHABET for c in stamp):
+        return None
+    try:
+        return datetime.fromtimestamp(int(stamp, 36) / 1000, UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def strip_content(value: Any) -> Any:

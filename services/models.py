@@ -30,6 +30,9 @@ class Account(SQLModel, table=True):
     receipt_seq: int = Field(default=0, sa_column_kwargs={'server_default': '0'})  # last receipt number issued
     is_demo: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    retention_days: int | None = None  # raw generations older than this are deleted; None keeps them all
+    pruned_before: datetime | None = None  # every generation created before this instant has been deleted
+    pruned_at: datetime | None = None  # when the last pruning ran
 
 
 class ApiKey(SQLModel, table=True):
@@ -126,6 +129,34 @@ class UsageHour(SQLModel, table=True):
     carbon_g_high: float = 0.0
     estimated_requests: int = Field(default=0, sa_type=BigInteger)
     estimated_energy_wh: float = 0.0
+
+
+class RouteHour(SQLModel, table=True):
+    """Rollup of completed generations per UTC hour x key x requested model x where they ran: what the
+    what-if preview replays, so it never scans generations (and still works after pruning)."""
+
+    __tablename__ = 'route_hour'
+    __table_args__ = (
+        UniqueConstraint(
+            'account_id', 'hour', 'api_key_id', 'requested_model', 'model', 'provider', 'region',
+            name='uq_route_hour_bucket',
+        ),
+    )  # fmt: skip
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='account.id')
+    hour: datetime
+    api_key_id: int = 0  # 0: recorded without a key
+    requested_model: str = Field(max_length=120)
+    model: str = Field(max_length=120)
+    provider: str = Field(max_length=60)
+    region: str = Field(max_length=60)
+    requests: int = Field(default=0, sa_type=BigInteger)
+    prompt_tokens: int = Field(default=0, sa_type=BigInteger)
+    completion_tokens: int = Field(default=0, sa_type=BigInteger)
+    cost_micros: int = Field(default=0, sa_type=BigInteger)
+    energy_wh: float = 0.0
+    carbon_g: float = 0.0
 
 
 class LedgerEntry(SQLModel, table=True):
@@ -244,5 +275,16 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
-ACCOUNT_TABLES = (Outbox, Notification, RoutingPolicy, Invoice, Receipt, LedgerEntry, UsageHour, Generation, ApiKey)
+ACCOUNT_TABLES = (
+    Outbox,
+    Notification,
+    RoutingPolicy,
+    Invoice,
+    Receipt,
+    LedgerEntry,
+    RouteHour,
+    UsageHour,
+    Generation,
+    ApiKey,
+)
 """Every table holding rows of an account, children first: deleting in this order keeps foreign keys happy."""
