@@ -75,11 +75,16 @@ def _begin_immediate(connection) -> None:
 
 
 def upgrade(engine: Engine) -> None:
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), 'head')
+
+
+def alembic_config(connection) -> Config:
+    """The migrations' configuration, running on `connection`."""
     config = Config()
     config.set_main_option('script_location', str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes['connection'] = connection
-        command.upgrade(config, 'head')
+    config.attributes['connection'] = connection
+    return config
 
 
 @contextmanager

@@ -165,7 +165,8 @@ def prepare_generation(
         cost = offer_cost_micros(catalog, offer, payload.prompt_tokens, payload.completion_tokens, account.currency)
     impact = eco.estimate(catalog, payload.model, provider, region, payload.completion_tokens)
     return dict(
-        id=generation_id or new_generation_id(rng, now),
+        # seeded (demo, benchmark) histories are recorded as they happen: their ids carry created_at
+        id=generation_id or new_generation_id(rng, now or (payload.created_at if rng is not None else None)),
         account_id=account.id,
         api_key_id=api_key_id,
         external_id=payload.external_id,

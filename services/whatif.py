@@ -17,9 +17,10 @@ from sqlmodel import Session, select
 
 from services import eco
 from services.catalog import get_catalog
-from services.models import Account, Generation
+from services.models import Account, RouteHour
 from services.money import offer_cost_micros
 from services.policies import account_settings, complete_settings, key_override, to_policy, validate
+from services.rollups import hour_of
 from services.routing import RoutingError, models_for, route
 
 
@@ -114,19 +115,14 @@ def _add(totals: Totals, requests: int, cost: int, energy: float, carbon: float)
 
 
 def _groups(session: Session, account_id: int, since: datetime) -> list[dict[str, Any]]:
-    keys = (Generation.requested_model, Generation.model, Generation.provider, Generation.region, Generation.api_key_id)
-    sums = (
-        func.count(),
-        func.sum(Generation.prompt_tokens),
-        func.sum(Generation.completion_tokens),
-        func.sum(Generation.cost_micros),
-        func.sum(Generation.energy_wh),
-        func.sum(Generation.carbon_g),
+    """Completed requests since the start of `since`'s hour, from the route rollup (never raw generations)."""
+    keys = (RouteHour.requested_model, RouteHour.model, RouteHour.provider, RouteHour.region, RouteHour.api_key_id)
+    sums = tuple(
+        func.sum(getattr(RouteHour, c))
+        for c in ('requests', 'prompt_tokens', 'completion_tokens', 'cost_micros', 'energy_wh', 'carbon_g')
     )
     query = (
-        select(*keys, *sums)
-        .where(Generation.account_id == account_id, Generation.created_at >= since, Generation.status == 'completed')
-        .group_by(*keys)
+        select(*keys, *sums).where(RouteHour.account_id == account_id, RouteHour.hour >= hour_of(since)).group_by(*keys)
     )
     names = ('requested_model', 'model', 'provider', 'region', 'api_key_id', 'requests', 'prompt_tokens')
     names += ('completion_tokens', 'cost_micros', 'energy_wh', 'carbon_g')

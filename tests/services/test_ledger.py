@@ -105,6 +105,7 @@ def _usage_row(account_id: int, micros: int, i: int) -> dict:
         'account_id': account_id,
         'created_at': datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=i),
         'api_key_id': None,
+        'requested_model': 'openai/gpt-4o-mini',
         'model': 'openai/gpt-4o-mini',
         'provider': 'openai',
         'region': 'us-east-1',
@@ -113,6 +114,7 @@ def _usage_row(account_id: int, micros: int, i: int) -> dict:
         'completion_tokens': 1,
         'cost_micros': micros,
         'estimated': False,
+        'status': 'completed',
         **zero,
     }
 

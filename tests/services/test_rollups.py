@@ -1,0 +1,99 @@
+"""Both rollups (usage_hour, route_hour) are written with their generations and rebuilt exactly from them."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import select
+
+from services.catalog import get_catalog
+from services.ingest import record_generation
+from services.keys import create_key
+from services.models import Generation, RouteHour, UsageHour
+from services.rollups import ROLLUPS, rebuild_rollups
+from services.whatif import preview
+
+NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
+
+
+def _history(session, account, count=300):
+    """A varied history: keys, offers, auto-routed and direct requests, failures, over four days."""
+    rng = random.Random(3)
+    catalog = get_catalog()
+    keys = [None] + [create_key(session, account, name=f'k{i}', scopes=['ingest']).key.id for i in range(3)]
+    for i in range(count):
+        offer = rng.choice(catalog.offers)
+        record_generation(
+            session,
+            account,
+            {
+                'model': offer.model,
+                'provider': offer.provider,
+                'region': offer.region,
+                'requested_model': rng.choice(['lowrouter/auto', offer.model]),
+                'prompt_tokens': rng.randint(1, 5000),
+                'completion_tokens': rng.randint(0, 2000),
+                'status': 'failed' if i % 17 == 0 else 'completed',
+                'created_at': NOW - timedelta(minutes=rng.randint(0, 4 * 24 * 60)),
+            },
+            api_key_id=rng.choice(keys),
+        )
+    session.commit()
+
+
+def _snapshot(session):
+    tables = {}
+    for rollup in ROLLUPS:
+        rows = session.exec(select(rollup.table)).all()
+        tables[rollup.table.__tablename__] = sorted(
+            tuple(getattr(r, c) for c in rollup.bucket) + tuple(round(getattr(r, c), 9) for c in rollup.sums)
+            for r in rows
+        )
+    return tables
+
+
+def test_route_rollup_holds_completed_generations_by_requested_model(session, account):
+    _history(session, account)
+    generations = session.exec(select(Generation)).all()
+    buckets = session.exec(select(RouteHour)).all()
+    completed = [g for g in generations if g.status == 'completed']
+    assert sum(b.requests for b in buckets) == len(completed) < len(generations)
+    assert sum(b.cost_micros for b in buckets) == sum(g.cost_micros for g in completed)
+    auto = [g for g in completed if g.requested_model == 'lowrouter/auto']
+    assert sum(b.requests for b in buckets if b.requested_model == 'lowrouter/auto') == len(auto) > 0
+    assert sum(b.requests for b in session.exec(select(UsageHour)).all()) == len(generations)
+
+
+def test_rebuild_reproduces_both_rollups_exactly(session, account):
+    _history(session, account)
+    before = _snapshot(session)
+    assert all(before.values())
+    assert rebuild_rollups(session, account.id) == 300
+    session.commit()
+    assert _snapshot(session) == before
+
+
+def test_rebuild_keeps_the_hours_whose_raw_generations_were_pruned(session, account):
+    _history(session, account)
+    before = _snapshot(session)
+    horizon = (NOW - timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    deleted = session.execute(delete(Generation).where(Generation.created_at < horizon)).rowcount
+    account.pruned_before = horizon
+    session.add(account)
+    session.commit()
+    assert 0 < deleted < 300
+    assert rebuild_rollups(session, account.id) == 300 - deleted
+    session.commit()
+    assert _snapshot(session) == before
+
+
+def test_what_if_reads_the_rollup_so_pruning_does_not_change_it(session, account):
+    _history(session, account)
+    first = preview(session, account, days=7, now=NOW)
+    completed = session.exec(select(Generation).where(Generation.status == 'completed')).all()
+    assert first.before.requests == len(completed)
+    assert first.before.cost_micros == sum(g.cost_micros for g in completed)
+    session.execute(delete(Generation))
+    session.commit()
+    again = preview(session, account, days=7, now=NOW)
+    assert (again.before, again.after, again.moved_requests) == (first.before, first.after, first.moved_requests)
