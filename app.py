@@ -3,6 +3,7 @@
 python app.py [--host H] [--port P] [--db URL] [--no-demo]
 python app.py create-key --name NAME --scopes read,ingest
 python app.py hash-password        # for LOWROUTER_DASHBOARD_PASSWORD_HASH
+python app.py prune                # delete generations older than each account's retention setting now
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def main(argv: list[str]) -> None:
         sys.exit(cli.create_key_command(argv[1:], Settings()))
     if argv[:1] == ['hash-password']:
         sys.exit(cli.hash_password_command())
+    if argv[:1] == ['prune']:
+        sys.exit(cli.prune_command(argv[1:], Settings()))
     settings = configure(Settings() if SIMULATION else settings_from_args(argv))
     if not settings.is_loopback and not auth.login_config().enabled:
         sys.exit(

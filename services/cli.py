@@ -41,6 +41,44 @@ def create_key_command(argv: list[str], settings: Settings) -> int:
     return 0
 
 
+def prune_command(argv: list[str], settings: Settings) -> int:
+    """`python app.py prune`: delete now the generations each account's retention setting no longer keeps."""
+    from sqlmodel import select
+
+    from services.models import Account
+    from services.retention import prune_all
+    from services.timeutil import format_local
+
+    parser = argparse.ArgumentParser(
+        prog='python app.py prune',
+        description="Delete raw generations older than each account's data-retention setting. Rollups, invoices, "
+        'balances and every total are unaffected. The app also does this every hour by itself.',
+    )
+    parser.add_argument(
+        '--db', dest='database_url', help='database URL (default: LOWROUTER_DATABASE_URL or the SQLite file)'
+    )
+    options = parser.parse_args(argv)
+    overrides = {'database_url': options.database_url} if options.database_url else {}
+    bootstrap.start(Settings(**{**settings.model_dump(), **overrides, 'demo': False}))
+    results = {r.account_id: r for r in prune_all()}
+    with db.read_scope() as session:
+        accounts = list(session.exec(select(Account).order_by(Account.id)))
+    if not accounts:
+        print('There is no account yet: nothing to prune.')
+    for account in accounts:
+        result = results.get(account.id)
+        if result is None:
+            print(f'{account.name}: keeps every generation (no retention setting); nothing deleted.')
+            continue
+        since = format_local(result.pruned_before, result.timezone) if result.pruned_before else 'the start'
+        print(
+            f'{account.name}: keeps {result.retention_days} days; deleted {result.deleted:,} '
+            f'generation{"" if result.deleted == 1 else "s"}; nothing recorded before {since} ({result.timezone}) '
+            'is stored any more.'
+        )
+    return 0
+
+
 def hash_password_command() -> int:
     """`python app.py hash-password`: asks for a password twice and prints its argon2 hash."""
     import getpass
