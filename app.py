@@ -25,7 +25,8 @@ API_DESCRIPTION = (
     'The HTTP face of the lowrouter dashboard. Authenticate with `Authorization: Bearer <secret>`; '
     'each endpoint names the scope it needs (inference, ingest, read, manage). Errors are JSON '
     '`{"error": {"code": ..., "message": ...}}`: 401 for a missing, unknown, expired or revoked key, 403 for '
-    'a missing scope or model, 402 for a used-up spend limit, 404 for an unknown id, 422 for invalid input. '
+    'a missing scope or model, 402 for a used-up spend limit, 404 for an unknown id, 410 for a generation deleted '
+    'under the data-retention setting, 422 for invalid input. '
     'A rejected request writes nothing.'
 )
 app.docs_url, app.openapi_url = '/api/docs', '/api/openapi.json'

@@ -17,6 +17,7 @@ from services.ingest import CONTENT_FIELDS, IngestError, find_existing, parse, p
 from services.key_usage import ModelNotAllowed, SpendLimitReached, check_key_may_spend
 from services.models import Account, ApiKey, Generation
 from services.notifications import check_low_balance_soon
+from services.retention import was_pruned
 from services.usage import get_generation
 
 router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPONSES)
@@ -137,13 +138,34 @@ def list_generations(
 
 
 @router.get(
-    '/generations/{generation_id}', summary='One generation with its eco numbers and routing trace (scope: read)'
+    '/generations/{generation_id}',
+    summary='One generation with its eco numbers and routing trace (scope: read)',
+    responses={
+        404: {'description': 'No such generation in this account'},
+        410: {'description': "Deleted under the account's data-retention setting; it still counts in every total"},
+    },
 )
 def read_generation(session: SessionDep, key: ReadKey, generation_id: str) -> dict:
     generation = get_generation(session, key.account_id, generation_id)
     if generation is None:
+        account = account_of(session, key)
+        if was_pruned(account, generation_id, session=session):
+            raise APIError(410, 'pruned', _pruned_message(account, generation_id))
         raise APIError(404, 'not_found', f'no generation {generation_id!r} in this account')
     return generation_out(generation)
+
+
+def _pruned_message(account: Account, generation_id: str) -> str:
+    setting = (
+        f'raw generations are kept {account.retention_days} days'
+        if account.retention_days
+        else 'the setting in force then; retention is off now'
+    )
+    ran = account.pruned_at.isoformat(timespec='seconds').replace('+00:00', 'Z')
+    return (
+        f"generation {generation_id!r} was deleted under this account's data-retention setting ({setting}) "
+        f'when pruning ran at {ran}; its cost, tokens, energy and carbon still count in every total'
+    )
 
 
 def _prepare(

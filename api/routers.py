@@ -1,6 +1,6 @@
 """Every API router, in the order app.py includes them."""
 
-from api import account, billing, chat, eco, exports, generations, keys, login, routing
+from api import account, billing, chat, eco, exports, generations, keys, login, retention, routing
 
 ALL = (
     login.router,
@@ -12,4 +12,5 @@ ALL = (
     routing.router,
     keys.router,
     eco.router,
+    retention.router,
 )

@@ -1,0 +1,59 @@
+"""Data retention over HTTP: how long raw generations are kept, and what pruning has deleted so far."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+
+from api.deps import ManageKey, ReadKey, SessionDep, account_of
+from api.errors import ERROR_RESPONSES, APIError
+from services.retention import MAX_DAYS, RetentionError, RetentionStatus, retention_status, set_retention
+
+router = APIRouter(prefix='/api/v1', tags=['settings'], responses=ERROR_RESPONSES)
+
+
+@router.get('/retention', summary='The data-retention setting and what pruning has deleted (scope: read)')
+def get_retention(session: SessionDep, key: ReadKey) -> dict:
+    return retention_out(retention_status(session, account_of(session, key)))
+
+
+@router.put(
+    '/retention',
+    summary=f'Keep raw generations 1 to {MAX_DAYS} days, or null to keep them all (scope: manage)',
+    description='Generations older than the setting are deleted at the next hourly pruning, in whole UTC hours. '
+    'Balances, usage, reports and invoices are computed from hourly rollups and the ledger, so every total '
+    'stays the same. Reading a deleted generation answers 410 Gone.',
+)
+def put_retention(
+    session: SessionDep,
+    key: ManageKey,
+    body: Annotated[dict[str, Any], Body(examples=[{'retention_days': 90}, {'retention_days': None}])],
+) -> dict:
+    unknown = sorted(set(body) - {'retention_days'})
+    if unknown:
+        raise APIError(422, 'invalid', f'{unknown[0]}: unknown field')
+    if 'retention_days' not in body:
+        raise APIError(422, 'invalid', f'retention_days: required, 1 to {MAX_DAYS} days or null to keep everything')
+    account = account_of(session, key)
+    try:
+        account = set_retention(session, account, body['retention_days'])
+    except RetentionError as error:
+        raise APIError(422, 'invalid', f'{error.field}: {error.message}') from None
+    return retention_out(retention_status(session, account))
+
+
+def retention_out(status: RetentionStatus) -> dict:
+    return {
+        'retention_days': status.retention_days,
+        'pruned_before': _iso(status.pruned_before),
+        'pruned_at': _iso(status.pruned_at),
+        'pruned_generations': status.pruned_generations,
+        'next_cutoff': _iso(status.next_cutoff),
+        'awaiting_pruning': status.awaiting_pruning,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace('+00:00', 'Z')
