@@ -1,4 +1,4 @@
-"""/settings: profile, eco baseline, notifications and account deletion, one section each."""
+"""/settings: profile, eco baseline, notifications, data retention and account deletion, one section each."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from components.eco_baseline import eco_baseline_section
 from components.settings_deletion import deletion_section
 from components.settings_notifications import notifications_section
 from components.settings_profile import profile_section
+from components.settings_retention import retention_section
 from components.shell import frame
 
 SECTIONS = (('profile', 'Profile'), ('eco-baseline', 'Eco baseline'), ('notifications', 'Notifications'))
-SECTIONS += (('delete-account', 'Delete account'),)
+SECTIONS += (('retention', 'Data retention'), ('delete-account', 'Delete account'))
 
 
 @ui.page('/settings')
@@ -27,4 +28,5 @@ def settings_page() -> None:
         profile_section(account)
         eco_baseline_section(account.eco_baseline_model)
         notifications_section(account)
+        retention_section(account)
         deletion_section(account)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.pruned import pruned_notice
 from components.shell import frame
 from components.trace import routing_trace_card
 from components.widgets import card
@@ -11,6 +12,7 @@ from services import db
 from services.catalog import get_catalog
 from services.models import Account, Generation
 from services.money import format_money
+from services.retention import was_pruned
 from services.timeutil import format_local
 from services.units import carbon_text, energy_text
 from services.usage import get_generation, key_name
@@ -22,10 +24,14 @@ def transaction_page(generation_id: str) -> None:
         if account is None:
             ui.navigate.to('/welcome')
             return
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             generation = get_generation(session, account.id, generation_id)
             key = key_name(session, generation.api_key_id) if generation else None
+            pruned = generation is None and was_pruned(account, generation_id, session=session)
         ui.link('← Dashboard', '/dashboard').classes('text-sm')
+        if pruned:
+            pruned_notice(account, generation_id)
+            return
         if generation is None:
             _not_found(generation_id)
             return

@@ -72,7 +72,9 @@ def validate_days(days: object) -> int | None:
 def set_retention(session: Session, account: Account, days: int | None) -> Account:
     """Keep raw generations for `days` days (None: keep them all). Deleting happens at the next pruning."""
     days = validate_days(days)
-    account = session.merge(account)
+    account = session.get(Account, account.id)  # the stored row, never a stale copy of the other settings
+    if account is None:
+        raise RetentionError('account', 'this account no longer exists')
     account.retention_days = days
     session.add(account)
     session.flush()
