@@ -1,0 +1,310 @@
+"""The generations CSV: byte-for-byte what it has always been, for any data and any time zone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.accounts import create_account
+from services.exports import COLUMNS, generations_csv, safe_cell
+from services.generation_queries import GenerationFilter, filtered
+from services.keys import create_key
+from services.models import Generation
+from services.money import decimal_string
+
+FLOATS = dict(
+    energy_wh_low=0.1,
+    energy_wh=0.30000000000000004,
+    energy_wh_high=1e-05,
+    carbon_g_low=12.5,
+    carbon_g=1e16,
+    carbon_g_high=123456789.123,
+    grid_intensity_g_per_kwh=400.0,
+)
+
+
+def _generation(account, **fields) -> Generation:
+    base = dict(
+        account_id=account.id,
+        api_key_id=None,
+        requested_model='openai/gpt-4o-mini',
+        model='openai/gpt-4o-mini',
+        provider='openai',
+        region='us-east-1',
+        prompt_tokens=812,
+        completion_tokens=240,
+        total_tokens=1052,
+        latency_ms=1830,
+        status='completed',
+        cost_micros=266,
+        currency='USD',
+        methodology_version='ecologits-0.11.3',
+        estimated=False,
+        routing_trace={'considered': ['a', 'b']},
+        **FLOATS,
+    )
+    return Generation(**(base | fields))
+
+
+def _pinned_rows(session, account) -> None:
+    """A few hand-picked rows: ties on created_at, None values, formula-like text, odd floats, money signs."""
+    k1 = create_key(session, account, name='one', scopes=['read']).key.id
+    k2 = create_key(session, account, name='two', scopes=['ingest']).key.id
+    same = datetime(2026, 3, 8, 6, 59, 59, 999999, tzinfo=UTC)  # a second before New York springs forward
+    rows = [
+        _generation(account, id='gen-a', created_at=same, api_key_id=k1, external_id='=HYPERLINK("http://evil")'),
+        _generation(
+            account,
+            id='gen-b',
+            created_at=same,
+            latency_ms=None,
+            status='failed',
+            cost_micros=0,
+            estimated=True,
+            model='anthropic/claude-3-5-haiku',
+            provider='anthropic',
+            region='eu-west-3',
+        ),
+        _generation(
+            account,
+            id='gen-c',
+            created_at=datetime(2026, 3, 8, 7, 0, tzinfo=UTC),  # no microseconds: isoformat leaves them out
+            api_key_id=k2,
+            external_id='+1',
+            cost_micros=-5,
+            requested_model='=cmd|"/c calc"!A1',
+        ),
+        _generation(
+            account,
+            id='gen-d',
+            created_at=datetime(2025, 10, 26, 1, 30, 0, 500, tzinfo=UTC),  # Paris falls back at 01:00 UTC
+            api_key_id=k1,
+            external_id='a,"b"\nc',
+            cost_micros=123_456_789_012_345,
+            energy_wh=0.0,
+        ),
+        _generation(account, id='gen-e', created_at=datetime(2024, 2, 29, 23, 45, 1, tzinfo=UTC), external_id='-2'),
+        _generation(account, id='gen-f', created_at=datetime(2024, 2, 29, 23, 45, 2, tzinfo=UTC), external_id='@x'),
+        _generation(account, id='gen-g', created_at=datetime(2023, 1, 1, tzinfo=UTC), external_id='\tx'),
+        _generation(account, id='gen-h', created_at=datetime(2023, 1, 1, 0, 0, 1, tzinfo=UTC), external_id='\rx'),
+        _generation(account, id='gen-i', created_at=datetime(2023, 1, 1, 0, 0, 2, tzinfo=UTC), cost_micros=1_000_000),
+    ]
+    session.add_all(rows)
+    session.commit()
+    return k1, k2
+
+
+HEADER = (
+    'id,created_at_utc,created_at_local,key_id,requested_model,model,provider,region,prompt_tokens,'
+    'completion_tokens,total_tokens,latency_ms,status,cost,currency,energy_wh,energy_wh_low,energy_wh_high,'
+    'carbon_g,carbon_g_low,carbon_g_high,grid_intensity_g_per_kwh,methodology_version,estimated,external_id\r\n'
+)
+TAIL = '0.30000000000000004,0.1,1e-05,1e+16,12.5,123456789.123,400.0,ecologits-0.11.3'
+GPT = 'openai/gpt-4o-mini,openai/gpt-4o-mini,openai,us-east-1,812,240,1052'
+PINNED = HEADER + (
+    'gen-c,2026-03-08T07:00:00+00:00,2026-03-08T12:30:00+05:30,{k2},"\'=cmd|""/c calc""!A1",'
+    f"openai/gpt-4o-mini,openai,us-east-1,812,240,1052,1830,completed,'-0.000005,USD,{TAIL},False,'+1\r\n"
+    'gen-b,2026-03-08T06:59:59.999999+00:00,2026-03-08T12:29:59.999999+05:30,,openai/gpt-4o-mini,'
+    f'anthropic/claude-3-5-haiku,anthropic,eu-west-3,812,240,1052,,failed,0.000000,USD,{TAIL},True,\r\n'
+    f'gen-a,2026-03-08T06:59:59.999999+00:00,2026-03-08T12:29:59.999999+05:30,{{k1}},{GPT},1830,completed,'
+    f'0.000266,USD,{TAIL},False,"\'=HYPERLINK(""http://evil"")"\r\n'
+    f'gen-d,2025-10-26T01:30:00.000500+00:00,2025-10-26T07:00:00.000500+05:30,{{k1}},{GPT},1830,completed,'
+    '123456789.012345,USD,0.0,0.1,1e-05,1e+16,12.5,123456789.123,400.0,ecologits-0.11.3,False,"a,""b""\nc"\r\n'
+    f'gen-f,2024-02-29T23:45:02+00:00,2024-03-01T05:15:02+05:30,,{GPT},1830,completed,0.000266,USD,{TAIL},'
+    "False,'@x\r\n"
+    f'gen-e,2024-02-29T23:45:01+00:00,2024-03-01T05:15:01+05:30,,{GPT},1830,completed,0.000266,USD,{TAIL},'
+    "False,'-2\r\n"
+)
+
+
+def test_the_csv_is_byte_for_byte_pinned(session, account):
+    k1, k2 = _pinned_rows(session, account)
+    account.timezone = 'Asia/Kolkata'
+    text = ''.join(generations_csv(account, GenerationFilter(since=datetime(2024, 2, 29, 23, 45, 1, tzinfo=UTC))))
+    assert text == PINNED.format(k1=k1, k2=k2)
+
+
+ZONES = (
+    'UTC',
+    'Europe/Paris',
+    'America/New_York',
+    'Asia/Kolkata',
+    'Asia/Kathmandu',
+    'Australia/Lord_Howe',
+    'Pacific/Chatham',
+    'America/St_Johns',
+    'Africa/Casablanca',
+    'Antarctica/Troll',
+    'Asia/Pyongyang',
+    'Pacific/Apia',
+)
+
+
+def _reference_csv(session, account, f: GenerationFilter) -> str:
+    """The export as it was first written: ORM objects, every value formatted generically."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    zone = ZoneInfo(account.timezone)
+    query = filtered(account.id, f).order_by(Generation.created_at.desc(), Generation.id.desc())
+    for g in session.exec(query):
+        writer.writerow(
+            [
+                safe_cell(v)
+                for v in (
+                    g.id,
+                    g.created_at.isoformat(),
+                    g.created_at.astimezone(zone).isoformat(),
+                    g.api_key_id,
+                    g.requested_model,
+                    g.model,
+                    g.provider,
+                    g.region,
+                    g.prompt_tokens,
+                    g.completion_tokens,
+                    g.total_tokens,
+                    g.latency_ms,
+                    g.status,
+                    decimal_string(g.cost_micros),
+                    g.currency,
+                    g.energy_wh,
+                    g.energy_wh_low,
+                    g.energy_wh_high,
+                    g.carbon_g,
+                    g.carbon_g_low,
+                    g.carbon_g_high,
+                    g.grid_intensity_g_per_kwh,
+                    g.methodology_version,
+                    g.estimated,
+                    g.external_id,
+                )
+            ]  # fmt: skip
+        )
+    return buffer.getvalue()
+
+
+def _transitions(zone: str, start: datetime, end: datetime) -> list[datetime]:
+    """The UTC instants at which `zone` changes its offset (scanned weekly, then bisected to the microsecond)."""
+    tz = ZoneInfo(zone)
+    found = []
+    step = timedelta(days=7)
+    moment = start
+    while moment < end:
+        low, high = moment, moment + step
+        if low.astimezone(tz).utcoffset() != high.astimezone(tz).utcoffset():
+            while high - low > timedelta(microseconds=1):
+                middle = low + (high - low) / 2
+                if middle.astimezone(tz).utcoffset() == low.astimezone(tz).utcoffset():
+                    low = middle
+                else:
+                    high = middle
+            found.append(high)
+        moment += step
+    return found
+
+
+NEAR = tuple(
+    timedelta(seconds=s)
+    for s in (-7200, -3600, -1800, -60, -1, -0.000001, 0, 0.000001, 1, 59.999999, 60, 1799, 1800, 3599.999999, 3600)
+)
+
+
+def _varied_rows(session, account, rng: random.Random) -> list[int]:
+    """Rows around every kind of offset change, far in the past and future, ties, odd text and numbers."""
+    keys = [create_key(session, account, name=f'k{i}', scopes=['read']).key.id for i in range(3)]
+    moments = []
+    for zone in ZONES:
+        changes = _transitions(zone, datetime(1970, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))
+        for change in rng.sample(changes, min(4, len(changes))):
+            moments += [change + d for d in NEAR]
+    moments += [
+        datetime(2, 1, 1, 12, tzinfo=UTC),
+        datetime(1880, 5, 17, 3, 4, 5, tzinfo=UTC),
+        datetime(1900, 6, 15, 8, 17, 31, 500_000, tzinfo=UTC),
+        datetime(1911, 3, 10, 23, 59, 59, tzinfo=UTC),
+        datetime(1941, 10, 1, 18, 30, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2100, 2, 28, 22, 0, 0, 1, tzinfo=UTC),
+        datetime(9998, 12, 30, tzinfo=UTC),
+    ]
+    start = datetime(2020, 1, 1, tzinfo=UTC).timestamp()
+    for _ in range(600):
+        moment = datetime.fromtimestamp(start + rng.random() * 10 * 365 * 86400, UTC)
+        moments.append(moment.replace(microsecond=0) if rng.random() < 0.1 else moment)
+    busy = datetime(2026, 11, 23, 15, 8, tzinfo=UTC)  # many rows in the same minutes, and ties
+    moments += [busy + timedelta(seconds=rng.randrange(180), microseconds=rng.randrange(3) * 7) for _ in range(300)]
+    moments += [busy] * 25
+    texts = ['openai/gpt-4o-mini', 'anthropic/claude-3-5-haiku', '@odd', 'with,comma', 'say "hi"', '-minus', 'é日本']
+    floats = [0.0, -0.0, 1.0, 400.0, 0.1, 1e-05, 1e16, 123456789.123, 0.30000000000000004, float('inf'), 2.5e-300]
+    rows = []
+    for i, moment in enumerate(moments):
+        external = rng.choice([None] * 6 + ['=1+1', '+33 1 23', '-x', '@me', '\ttab', '\rcr', 'a,"b"\nc', '', 'plain'])
+        rows.append(
+            _generation(
+                account,
+                id=rng.choice(['gen-', 'gen-', 'gen-', '=', '-', 'id,']) + f'{rng.getrandbits(40):010x}{i}',
+                created_at=moment,
+                api_key_id=rng.choice([None, *keys]),
+                external_id=None if external is None else f'{external}{i}',
+                requested_model=rng.choice(texts),
+                model=rng.choice(texts[:3]),
+                provider=rng.choice(['openai', 'anthropic', '=bad']),
+                region=rng.choice(['us-east-1', 'eu-west-3']),
+                prompt_tokens=rng.randrange(10**6),
+                completion_tokens=rng.randrange(10**4),
+                total_tokens=rng.randrange(10**6),
+                latency_ms=rng.choice([None, rng.randrange(10**6)]),
+                status=rng.choice(['completed', 'failed']),
+                cost_micros=rng.choice([0, -5, 10**15, rng.randrange(-(10**7), 10**9)]),
+                currency=rng.choice(['USD', 'EUR']),
+                methodology_version=rng.choice(['eco-1 (EcoLogits 0.11.3)', 'ecologits-0.11.3']),
+                estimated=rng.random() < 0.5,
+                **{
+                    name: rng.choice([*floats, rng.random() * 10 ** rng.randint(-9, 9), float(rng.randrange(1000))])
+                    for name in FLOATS
+                },
+            )
+        )
+    session.add_all(rows)
+    # another account's rows never show
+    other = create_account(session, name='Other', timezone='UTC')
+    session.add(_generation(other, id='gen-other', created_at=busy))
+    session.commit()
+    return keys
+
+
+@pytest.fixture
+def varied(session, account):
+    return _varied_rows(session, account, random.Random(20261124))
+
+
+def test_every_row_matches_the_generic_formatting_in_any_zone(session, account, varied):
+    for zone in ZONES:
+        account.timezone = zone
+        expected = _reference_csv(session, account, GenerationFilter())
+        assert ''.join(generations_csv(account, GenerationFilter())) == expected, zone
+
+
+def test_filters_match_the_generic_formatting(session, account, varied):
+    account.timezone = 'Asia/Kolkata'
+    key = varied[1]
+    since, until = datetime(2023, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    for f in (
+        GenerationFilter(),
+        GenerationFilter(model='anthropic/claude-3-5-haiku'),
+        GenerationFilter(provider='=bad'),
+        GenerationFilter(region='eu-west-3', key_id=key),
+        GenerationFilter(key_id=key, since=since, until=until),
+        GenerationFilter(
+            since=datetime(2026, 11, 23, 15, 8, tzinfo=UTC), until=datetime(2026, 11, 23, 15, 9, tzinfo=UTC)
+        ),
+        GenerationFilter(model='nobody/none'),
+    ):
+        expected = _reference_csv(session, account, f)
+        assert ''.join(generations_csv(account, f)) == expected, f
+        assert expected.count('\r\n') > 1 or f.model == 'nobody/none'
