@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlmodel import Session, create_engine
 MIGRATIONS = Path(__file__).parent / 'migrations'
 
 _engines: dict[str, Engine] = {}
+WRITER_WAIT = 30.0  # seconds a writer queues in-process before leaving it to SQLite
 _url: str | None = None
 
 
@@ -42,8 +44,11 @@ def get_engine(url: str | None = None) -> Engine:
 def _create(url: str) -> Engine:
     if url.startswith('sqlite'):
         engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30})
+        engine.info = {'writer': threading.Lock()}  # see _begin_immediate
         event.listen(engine, 'connect', _sqlite_pragmas)
         event.listen(engine, 'begin', _sqlite_begin)
+        event.listen(engine, 'checkin', _release_writer)
+        event.listen(engine, 'invalidate', lambda dbapi_connection, record, _error: _release_writer(None, record))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -70,8 +75,24 @@ def _begin_immediate(connection) -> None:
     A deferred transaction that reads and then writes fails at once ("database is locked") when another
     writer committed in between, which would turn concurrent top-ups or ingestion into errors; taking the
     lock first makes them wait their turn (busy timeout 30 s) instead. It also makes SAVEPOINTs reliable.
+
+    Within a process, writers queue on a lock before asking SQLite: SQLite's own busy wait polls with
+    sleeps of up to 100 ms, which leaves the database idle while a dozen requests wait. The lock is held
+    until the connection goes back to the pool; after WRITER_WAIT seconds a writer stops queueing and
+    lets SQLite arbitrate (so a nested writer cannot deadlock, it fails as SQLite would).
     """
+    info = connection.info  # the pooled connection's: it outlives this Connection until check-in
+    if 'writer' not in info:
+        writer = connection.engine.info['writer']
+        if writer.acquire(timeout=WRITER_WAIT):
+            info['writer'] = writer
     connection.exec_driver_sql('BEGIN IMMEDIATE')
+
+
+def _release_writer(_dbapi_connection, record) -> None:
+    writer = record.info.pop('writer', None)
+    if writer is not None:
+        writer.release()
 
 
 def upgrade(engine: Engine) -> None:
