@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
@@ -13,9 +14,17 @@ from api.errors import ERROR_RESPONSES, APIError
 from api.schemas import generation_out
 from services.catalog import get_catalog
 from services.generation_queries import CursorError, GenerationFilter, page
-from services.ingest import CONTENT_FIELDS, IngestError, find_existing, parse, prepare_generation, store_generations
+from services.ingest import (
+    CONTENT_FIELDS,
+    IngestError,
+    find_existing,
+    find_existing_many,
+    parse,
+    prepare_generation,
+    store_generations,
+)
 from services.key_usage import ModelNotAllowed, SpendLimitReached, check_key_may_spend
-from services.models import Account, ApiKey, Generation
+from services.models import Account, ApiKey
 from services.notifications import check_low_balance_soon
 from services.retention import was_pruned
 from services.usage import get_generation
@@ -60,7 +69,7 @@ def record(
     row = _prepare(session, account, key, body, idempotency_key, where='')
     store_generations(session, [row])
     check_low_balance_soon(session, account)
-    return generation_out(Generation.model_validate(row))
+    return generation_out(SimpleNamespace(**row))
 
 
 @router.post(
@@ -83,18 +92,18 @@ def record_batch(
     external_ids = [i.get('external_id') for i in items if isinstance(i, dict) and i.get('external_id')]
     if len(external_ids) != len(set(external_ids)):
         raise APIError(422, 'invalid', 'generations: an external_id appears twice in this batch')
-    rows, stored, created = [], [], 0
-    for index, item in enumerate(items):
-        item_key = f'{idempotency_key}:{index}' if idempotency_key else None
-        existing = find_existing(
-            session, account.id, item_key, item.get('external_id') if isinstance(item, dict) else None
-        )
+    item_keys = [f'{idempotency_key}:{index}' if idempotency_key else None for index in range(len(items))]
+    wanted = [(k, i.get('external_id') if isinstance(i, dict) else None) for k, i in zip(item_keys, items, strict=True)]
+    rows, stored = [], []
+    for index, (item, item_key, existing) in enumerate(
+        zip(items, item_keys, find_existing_many(session, account.id, wanted), strict=True)
+    ):
         if existing is not None:
             stored.append(generation_out(existing))
             continue
         row = _prepare(session, account, key, item, item_key, where=f'generations.{index}.')
         rows.append(row)
-        stored.append(generation_out(Generation.model_validate(row)))
+        stored.append(generation_out(SimpleNamespace(**row)))  # the row as stored, without an ORM round trip
     created = store_generations(session, rows)
     if created:
         check_low_balance_soon(session, account)

@@ -135,6 +135,25 @@ def find_existing(
     return None
 
 
+def find_existing_many(
+    session: Session, account_id: int, wanted: list[tuple[str | None, str | None]]
+) -> list[Generation | None]:
+    """`find_existing` for many (idempotency key, external id) pairs with two queries in all."""
+    found: dict[tuple[str, str], Generation] = {}
+    for name, column in (('idempotency', Generation.idempotency_key), ('external', Generation.external_id)):
+        values = {pair[name == 'external'] for pair in wanted} - {None, ''}
+        for chunk in _chunks(sorted(values), 500):
+            query = select(Generation).where(Generation.account_id == account_id, column.in_(chunk))
+            for g in session.exec(query):
+                found[(name, getattr(g, column.key))] = g
+    return [found.get(('idempotency', i)) or found.get(('external', e)) for i, e in wanted]
+
+
+def _chunks(values: list[str], size: int):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def prepare_generation(
     catalog: Catalog,
     account: Account,
@@ -212,12 +231,17 @@ def new_generation_id(rng: random.Random | None = None, now: datetime | None = N
     Leading with the time keeps new ids at the end of the primary-key index (cheap inserts at any size)
     and tells, for an id that is no longer stored, whether it was recorded before the last pruning."""
     millis = int((now or utcnow()).timestamp() * 1000)
-    stamp = ''
-    for _ in range(ID_TIME_DIGITS):
-        millis, digit = divmod(millis, 36)
-        stamp = ID_ALPHABET[digit] + stamp
-    pick = rng.choice if rng is not None else secrets.choice
-    return 'gen-' + stamp + ''.join(pick(ID_ALPHABET) for _ in range(20 - ID_TIME_DIGITS))
+    bits = rng.getrandbits(64) if rng is not None else secrets.randbits(64)
+    return 'gen-' + _base36(millis, ID_TIME_DIGITS) + _base36(bits, 20 - ID_TIME_DIGITS)
+
+
+def _base36(number: int, digits: int) -> str:
+    """The last `digits` base-36 digits of `number`, zero-padded."""
+    out = []
+    for _ in range(digits):
+        number, digit = divmod(number, 36)
+        out.append(ID_ALPHABET[digit])
+    return ''.join(reversed(out))
 
 
 def recorded_at(generation_id: str) -> datetime | None:
