@@ -1,0 +1,137 @@
+"""lowrouter at scale: build databases of N generations and measure what users wait for.
+
+    python bench/run.py                  # N = 10 000 and 10 000 000, on SQLite
+    python bench/run.py --quick          # N = 10 000 and 1 000 000, fewer requests (CI)
+    python bench/run.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432
+                                         # the same on PostgreSQL too (databases lowrouter_bench_<n>)
+
+Databases are filled by bench/fill.py (kept in bench/out/ and in PostgreSQL between runs, so a second
+run only measures) and served by `python app.py` on loopback. The figures, the machine and the date
+are printed and added to bench/RESULTS.md (--no-record to skip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import figures  # noqa: E402
+from bench.fill import fill  # noqa: E402
+from bench.report import Row, record, table  # noqa: E402
+from bench.server import AppProcess  # noqa: E402
+from services import db  # noqa: E402
+
+OUT = ROOT / 'bench' / 'out'
+
+
+@dataclass
+class Plan:
+    small: int
+    big: int
+    page_requests: int
+    batches: int
+    singles: int
+    csv_rows: int
+    backends: dict[str, str] = field(default_factory=dict)  # name -> URL template with {n}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--quick', action='store_true', help='N = 1 000 000 and fewer requests: minutes, for CI')
+    parser.add_argument('--sizes', type=int, nargs=2, metavar=('SMALL', 'BIG'), help='override the two sizes')
+    parser.add_argument('--postgres', metavar='URL', help='a PostgreSQL server URL, without database name')
+    parser.add_argument('--no-sqlite', action='store_true', help='measure PostgreSQL only')
+    parser.add_argument('--no-record', action='store_true', help='do not add the figures to bench/RESULTS.md')
+    options = parser.parse_args()
+    plan = Plan(10_000, 10_000_000, 30, 20, 1000, 1_000_000)
+    if options.quick:
+        plan = Plan(10_000, 1_000_000, 15, 10, 500, 1_000_000)
+    if options.sizes:
+        plan.small, plan.big = options.sizes
+    if not options.no_sqlite:
+        OUT.mkdir(parents=True, exist_ok=True)
+        plan.backends['SQLite'] = f'sqlite:///{OUT / "lowrouter-{n}.sqlite3"}'
+    if options.postgres:
+        plan.backends['PostgreSQL'] = options.postgres.rstrip('/') + '/lowrouter_bench_{n}'
+    if not plan.backends:
+        parser.error('nothing to measure: drop --no-sqlite or give --postgres')
+    rows: list[Row] = []
+    for name, template in plan.backends.items():
+        rows += measure_backend(name, template, plan)
+    print()
+    print(table(rows))
+    if not options.no_record:
+        record(ROOT / 'bench' / 'RESULTS.md', rows, plan, quick=options.quick)
+        print('\nadded to bench/RESULTS.md')
+    failed = [r for r in rows if r.met is False]
+    sys.exit(1 if failed else 0)
+
+
+def measure_backend(name: str, template: str, plan: Plan) -> list[Row]:
+    small_url, big_url = template.format(n=plan.small), template.format(n=plan.big)
+    pages: dict[int, tuple[figures.Timing, figures.Timing]] = {}
+    for n, url in ((plan.small, small_url), (plan.big, big_url)):
+        _create_database(url)
+        print(f'{name}: {n:,} generations', flush=True)
+        fill(url, n)
+        ids = figures.sample_ids(plan.page_requests)
+        with AppProcess(url) as app:
+            dashboard = figures.timed_gets(app, ['/dashboard'] * plan.page_requests, expect='Credit balance')
+            detail = figures.timed_gets(app, [f'/transactions/{i}' for i in ids], expect='Prompt tokens')
+            pages[n] = dashboard, detail
+            print(f'  /dashboard {dashboard}; /transactions/<id> {detail}', flush=True)
+    db.init_db(big_url)
+    secret = figures.bench_key()
+    with AppProcess(big_url) as app:
+        cold = app.cold_start_s
+        batch = figures.ingest_rate(app, secret, batches=plan.batches)
+        print(f'  batch ingest {batch:,.0f} generations/s', flush=True)
+        single = figures.single_rate(app, secret, requests=plan.singles)
+        print(f'  single ingest {single:,.0f} requests/s', flush=True)
+        since, expected = figures.newest_rows_since(plan.csv_rows)
+        csv_rate, csv_growth = figures.csv_export(app, secret, since, expected)
+        print(f'  CSV {expected:,} rows: {csv_rate:,.0f} rows/s, peak memory growth {csv_growth:.0f} MB', flush=True)
+        rss = app.memory_kib() / 1024
+    db.dispose_all()
+    (small_dash, small_detail), (big_dash, big_detail) = pages[plan.small], pages[plan.big]
+    big = f'{plan.big:,}'
+    return [
+        Row(name, f'/dashboard, {plan.small:,}', str(small_dash), None, None),
+        Row(name, f'/dashboard, {big}', str(big_dash), *_ratio(big_dash, small_dash)),
+        Row(name, f'/transactions/<id>, {plan.small:,}', str(small_detail), None, None),
+        Row(name, f'/transactions/<id>, {big}', str(big_detail), *_ratio(big_detail, small_detail)),
+        Row(name, 'batch ingest (500 per request)', f'{batch:,.0f} gen/s', '>= 5 000 gen/s', batch >= 5000),
+        Row(name, 'single ingest', f'{single:,.0f} req/s', '>= 300 req/s', single >= 300),
+        Row(name, f'CSV export, {expected:,} rows', f'{csv_rate:,.0f} rows/s', '>= 100 000 rows/s', csv_rate >= 1e5),
+        Row(name, 'CSV export, peak memory growth', f'{csv_growth:.0f} MB', '< 100 MB', csv_growth < 100),
+        Row(name, f'cold start to first /dashboard, {big}', f'{cold:.2f} s', '< 3 s', cold < 3),
+        Row(name, 'server resident memory after all', f'{rss:.0f} MB', '< 400 MB', rss < 400),
+    ]
+
+
+def _ratio(big: figures.Timing, small: figures.Timing) -> tuple[str, bool]:
+    ratio = big.median_ms / small.median_ms
+    return f'<= 1.5x small ({ratio:.2f}x)', ratio <= 1.5
+
+
+def _create_database(url: str) -> None:
+    """PostgreSQL: create the benchmark database on first use (SQLite files create themselves)."""
+    if not url.startswith('postgresql'):
+        return
+    from sqlalchemy import create_engine, text
+
+    server, name = url.rsplit('/', 1)
+    admin = create_engine(server + '/postgres', isolation_level='AUTOCOMMIT')
+    with admin.connect() as connection:
+        if connection.execute(text('SELECT 1 FROM pg_database WHERE datname = :n'), {'n': name}).first() is None:
+            connection.execute(text(f'CREATE DATABASE {name}'))
+    admin.dispose()
+
+
+if __name__ == '__main__':
+    main()
