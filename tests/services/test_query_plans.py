@@ -68,3 +68,47 @@ def _full_scan(dialect: str, plan: str) -> bool:
     if dialect == 'sqlite':
         return any(line.strip() == 'SCAN generation' for line in plan.splitlines())
     return 'Seq Scan on generation' in plan
+
+
+def test_api_listing_export_and_retry_queries_use_indexes(session, account):
+    from datetime import timedelta
+
+    from services.generation_queries import GenerationFilter, page
+    from services.ingest import find_existing_many
+    from services.keys import create_key
+    from services.whatif import preview
+
+    offer = get_catalog().offers[0]
+    key = create_key(session, account, name='k', scopes=['ingest']).key
+    for i in range(30):
+        record_generation(
+            session,
+            account,
+            {'model': offer.model, 'prompt_tokens': i + 1, 'completion_tokens': 5, 'external_id': f'x{i}'},
+            api_key_id=key.id if i % 2 else None,
+        )
+    session.commit()
+    now = datetime.now(UTC)
+    filters = [
+        GenerationFilter(),
+        GenerationFilter(model=offer.model),
+        GenerationFilter(key_id=key.id),
+        GenerationFilter(provider=offer.provider, region=offer.region),
+        GenerationFilter(since=now - timedelta(days=1), until=now + timedelta(days=1)),
+    ]
+
+    def api_queries():
+        for f in filters:
+            _, cursor = page(session, account.id, f, limit=5)
+            page(session, account.id, f, limit=5, cursor=cursor)
+        find_existing_many(session, account.id, [('k1', 'x1'), (None, 'x2')])
+        preview(session, account, days=7, now=now)
+
+    statements = [
+        s for s in _statements_of(session, api_queries) if 'generation' in s[0].split('FROM', 1)[-1].split('WHERE')[0]
+    ]
+    assert len(statements) >= 2 * len(filters)
+    dialect = session.get_bind().dialect.name
+    for statement, parameters in statements:
+        plan = _plan(session, dialect, statement, parameters)
+        assert not _full_scan(dialect, plan), f'{statement}\n{plan}'
