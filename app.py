@@ -4,6 +4,7 @@ python app.py [--host H] [--port P] [--db URL] [--no-demo]
 python app.py create-key --name NAME --scopes read,ingest
 python app.py hash-password        # for LOWROUTER_DASHBOARD_PASSWORD_HASH
 python app.py prune                # delete generations older than each account's retention setting now
+python app.py rebuild-rollups      # recompute the hourly rollups from the raw generations (repair)
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def main(argv: list[str]) -> None:
         sys.exit(cli.hash_password_command())
     if argv[:1] == ['prune']:
         sys.exit(cli.prune_command(argv[1:], Settings()))
+    if argv[:1] == ['rebuild-rollups']:
+        sys.exit(cli.rebuild_rollups_command(argv[1:], Settings()))
     settings = configure(Settings() if SIMULATION else settings_from_args(argv))
     if not settings.is_loopback and not auth.login_config().enabled:
         sys.exit(
