@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.auth import SESSION_HOURS, SESSION_KEY, check_password, login_config
 
@@ -19,12 +19,24 @@ router = APIRouter(include_in_schema=False)
 PUBLIC_PREFIXES = ('/login', '/logout', '/api/', '/_nicegui', '/favicon')
 
 
-class LoginGate(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next):
-        path = request.url.path
-        if not login_config().enabled or path.startswith(PUBLIC_PREFIXES) or is_signed_in(request):
-            return await call_next(request)
-        return RedirectResponse(f'/login?next={quote(path)}', status_code=303)
+class LoginGate:
+    """Plain ASGI middleware (not BaseHTTPMiddleware, whose per-request task group and body wrapping
+    cost more than the API endpoints behind it): pages redirect to /login unless signed in."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get('path', '')
+        if (
+            scope['type'] != 'http'
+            or path.startswith(PUBLIC_PREFIXES)
+            or not login_config().enabled
+            or is_signed_in(Request(scope))
+        ):
+            await self.app(scope, receive, send)
+            return
+        await RedirectResponse(f'/login?next={quote(path)}', status_code=303)(scope, receive, send)
 
 
 def is_signed_in(request: Request) -> bool:

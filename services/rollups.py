@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, func
@@ -89,15 +90,19 @@ def _buckets(rollup: Rollup, generations: list[Mapping[str, Any]]) -> list[dict[
 
 
 def _upsert(session: Session, rollup: Rollup, rows: list[dict[str, Any]]) -> None:
-    dialect = session.get_bind().dialect.name
+    session.execute(_upsert_statement(rollup, session.get_bind().dialect.name), rows)
+
+
+@cache
+def _upsert_statement(rollup: Rollup, dialect: str):
+    """INSERT ... ON CONFLICT (bucket) DO UPDATE SET sum = sum + excluded.sum (built once: it is not cheap)."""
     insert = {'sqlite': sqlite.insert, 'postgresql': postgresql.insert}[dialect]
     table = rollup.table.__table__
     statement = insert(table)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=list(rollup.bucket),
         set_={column: table.c[column] + statement.excluded[column] for column in rollup.sums},
     )
-    session.execute(statement, rows)
 
 
 def rebuild_rollups(session: Session, account_id: int, *, batch: int = 5000) -> int:
