@@ -20,25 +20,33 @@ def get_session() -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+Authorization = Annotated[str | None, Header(description='Bearer <API key secret>')]
 
 
 def require(scope: str):
     """A dependency that answers 401 without a valid key and 403 when the key lacks `scope`."""
 
-    def dependency(session: SessionDep, authorization: Annotated[str | None, Header()] = None) -> ApiKey:
-        scheme, _, secret = (authorization or '').partition(' ')
-        if scheme.lower() != 'bearer' or not secret.strip():
-            raise APIError(401, 'unauthorized', 'send an API key as "Authorization: Bearer lr-…"', _challenge())
-        key = authenticate(session, secret.strip())
-        if key is None:
-            raise APIError(401, 'unauthorized', 'this API key is unknown, expired or revoked', _challenge())
-        if scope not in key.scopes:
-            raise APIError(403, 'forbidden', f'this key lacks the {scope} scope')
-        touch(session, key)
+    def dependency(session: SessionDep, authorization: Authorization = None) -> ApiKey:
+        key = authorize(session, authorization, scope)
         session.commit()  # the key's use is recorded on its own; the endpoint's work is a new transaction
         return key
 
     return dependency
+
+
+def authorize(session: Session, authorization: str | None, scope: str) -> ApiKey:
+    """The key named by an Authorization header, with its use recorded: 401 without a valid key, 403
+    when it lacks `scope`."""
+    scheme, _, secret = (authorization or '').partition(' ')
+    if scheme.lower() != 'bearer' or not secret.strip():
+        raise APIError(401, 'unauthorized', 'send an API key as "Authorization: Bearer lr-…"', _challenge())
+    key = authenticate(session, secret.strip())
+    if key is None:
+        raise APIError(401, 'unauthorized', 'this API key is unknown, expired or revoked', _challenge())
+    if scope not in key.scopes:
+        raise APIError(403, 'forbidden', f'this key lacks the {scope} scope')
+    touch(session, key)
+    return key
 
 
 def account_of(session: Session, key: ApiKey) -> Account:

@@ -1,11 +1,12 @@
 """Every API router, in the order app.py includes them."""
 
-from api import account, billing, chat, eco, exports, generations, keys, login, retention, routing
+from api import account, billing, chat, eco, exports, generations, ingest, keys, login, retention, routing
 
 ALL = (
     login.router,
     chat.router,
     exports.router,
+    ingest.router,
     generations.router,
     account.router,
     billing.router,

@@ -1,0 +1,155 @@
+"""Recording generations over HTTP: one (POST /generations) or a batch (POST /generations/batch).
+
+The hottest endpoints of the API, so each request is one database transaction in one worker thread:
+the key is checked and its use recorded in the same transaction as the generations (a rejected
+request writes nothing, not even "last used"), instead of the dependency chain the other routers use,
+which costs a thread hop and a transaction per step.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Authorization, account_of, authorize
+from api.errors import ERROR_RESPONSES, APIError
+from api.schemas import generation_out
+from services import db
+from services.catalog import get_catalog
+from services.ingest import (
+    CONTENT_FIELDS,
+    IngestError,
+    find_existing,
+    find_existing_many,
+    parse,
+    prepare_generation,
+    store_generations,
+)
+from services.key_usage import ModelNotAllowed, SpendLimitReached, check_key_may_spend
+from services.models import Account, ApiKey
+from services.notifications import check_low_balance_soon
+
+router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPONSES)
+MAX_BATCH = 1000
+EXAMPLE = {
+    'model': 'openai/gpt-4o-mini',
+    'provider': 'openai',
+    'region': 'us-east-1',
+    'prompt_tokens': 812,
+    'completion_tokens': 240,
+    'latency_ms': 1830,
+    'external_id': 'req-42',
+}
+IdempotencyKey = Annotated[
+    str | None, Header(alias='Idempotency-Key', max_length=200, description='a retry with the same key records once')
+]
+ACCEPTED = {
+    'model', 'prompt_tokens', 'completion_tokens', 'provider', 'region', 'requested_model', 'created_at',
+    'latency_ms', 'cost', 'external_id', 'status', 'routing_trace',
+}  # fmt: skip
+
+
+@router.post(
+    '/generations',
+    status_code=201,
+    summary='Record a generation (scope: ingest)',
+    responses={
+        200: {'description': 'A retry: the record stored the first time'},
+        402: {'description': 'Key spend limit used up'},
+    },
+)
+async def record(
+    body: Annotated[dict[str, Any], Body(examples=[EXAMPLE])],
+    authorization: Authorization = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    status, content = await run_in_threadpool(_record_one, authorization, body, idempotency_key)
+    return JSONResponse(content, status_code=status)
+
+
+@router.post(
+    '/generations/batch',
+    status_code=201,
+    summary=f'Record up to {MAX_BATCH} generations, all or nothing (scope: ingest)',
+    responses={402: {'description': 'Key spend limit used up'}},
+)
+async def record_batch(
+    body: Annotated[dict[str, list[dict[str, Any]]], Body(examples=[{'generations': [EXAMPLE]}])],
+    authorization: Authorization = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    status, content = await run_in_threadpool(_record_many, authorization, body, idempotency_key)
+    return JSONResponse(content, status_code=status)
+
+
+def _record_one(authorization: str | None, body: dict, idempotency_key: str | None) -> tuple[int, dict]:
+    with db.session_scope() as session:
+        key = authorize(session, authorization, 'ingest')
+        account = account_of(session, key)
+        existing = find_existing(session, account.id, idempotency_key, body.get('external_id'))
+        if existing is not None:
+            return 200, generation_out(existing)
+        row = _prepare(session, account, key, body, idempotency_key, where='')
+        store_generations(session, [row])
+        check_low_balance_soon(session, account)
+        return 201, generation_out(SimpleNamespace(**row))  # the row as stored, without an ORM round trip
+
+
+def _record_many(authorization: str | None, body: dict, idempotency_key: str | None) -> tuple[int, dict]:
+    with db.session_scope() as session:
+        key = authorize(session, authorization, 'ingest')
+        items = body.get('generations')
+        if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
+            raise APIError(422, 'invalid', f'generations: give a list of 1 to {MAX_BATCH} generations')
+        external_ids = [i.get('external_id') for i in items if isinstance(i, dict) and i.get('external_id')]
+        if len(external_ids) != len(set(external_ids)):
+            raise APIError(422, 'invalid', 'generations: an external_id appears twice in this batch')
+        account = account_of(session, key)
+        item_keys = [f'{idempotency_key}:{index}' if idempotency_key else None for index in range(len(items))]
+        wanted = [
+            (k, i.get('external_id') if isinstance(i, dict) else None) for k, i in zip(item_keys, items, strict=True)
+        ]
+        rows, stored = [], []
+        for index, (item, item_key, existing) in enumerate(
+            zip(items, item_keys, find_existing_many(session, account.id, wanted), strict=True)
+        ):
+            if existing is not None:
+                stored.append(generation_out(existing))
+                continue
+            row = _prepare(session, account, key, item, item_key, where=f'generations.{index}.')
+            rows.append(row)
+            stored.append(generation_out(SimpleNamespace(**row)))
+        created = store_generations(session, rows)
+        if created:
+            check_low_balance_soon(session, account)
+        return (201 if created else 200), {'items': stored, 'created': created}
+
+
+def _prepare(
+    session: Session, account: Account, key: ApiKey, item: Any, idempotency_key: str | None, *, where: str
+) -> dict:
+    if not isinstance(item, dict):
+        raise APIError(422, 'invalid', f'{where or "body"}: a generation is a JSON object')
+    content = sorted(CONTENT_FIELDS & set(item))
+    if content:
+        raise APIError(
+            422, 'content_not_accepted', f'{where}{content[0]}: lowrouter does not accept prompt or response content'
+        )
+    unknown = sorted(set(item) - ACCEPTED)
+    if unknown:
+        raise APIError(422, 'invalid', f'{where}{unknown[0]}: unknown field')
+    try:
+        payload = parse(item)
+        check_key_may_spend(session, account, key, payload.model)
+        return prepare_generation(get_catalog(), account, payload, api_key_id=key.id, idempotency_key=idempotency_key)
+    except IngestError as error:
+        raise APIError(422, 'invalid', f'{where}{error.field}: {error.message}') from None
+    except ModelNotAllowed as error:
+        raise APIError(403, 'model_not_allowed', str(error)) from None
+    except SpendLimitReached as error:
+        raise APIError(402, 'spend_limit_reached', str(error)) from None
