@@ -15,7 +15,7 @@ import sys
 from nicegui import app, ui
 
 import pages  # noqa: F401  (registers every page)
-from api import background, errors, routers
+from api import background, errors, fast_path, routers
 from api.login import LoginGate
 from services import auth, bootstrap, cli, db
 from services.config import Settings, configure, settings_from_args
@@ -58,6 +58,7 @@ def main(argv: list[str]) -> None:
     with db.session_scope() as session:
         storage_secret = auth.storage_secret(session)
     app.on_shutdown(bootstrap.stop)
+    app.on_startup(lambda: fast_path.install(app))
     if not SIMULATION:  # e-mail and periodic notifications; user-simulation tests drive them directly
         app.on_startup(background.start)
     ui.run(

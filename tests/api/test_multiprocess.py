@@ -70,3 +70,16 @@ def test_concurrent_ingestion_through_two_processes_is_exact(two_apps):
     assert usage[0] == usage[1] and usage[0][0]['requests'] == expected
     pages = [httpx.get(f'{b}/dashboard').text for b in (base_a, base_b)]
     assert all(f'{expected:,}' in page for page in pages)  # Usage today: requests
+
+
+def test_api_requests_skip_the_page_middleware_and_pages_keep_it(two_apps):
+    base_a, _, secret = two_apps
+    headers = {'Authorization': f'Bearer {secret}'}
+    api = httpx.get(f'{base_a}/api/v1/usage', headers=headers)
+    assert api.status_code == 200 and 'set-cookie' not in api.headers  # no browser session per API call
+    missing = httpx.get(f'{base_a}/api/v1/usage')
+    assert missing.status_code == 401 and missing.json()['error']['code'] == 'unauthorized'
+    invalid = httpx.post(f'{base_a}/api/v1/generations', content=b'not json', headers=headers)
+    assert invalid.status_code == 422 and 'error' in invalid.json()
+    page = httpx.get(f'{base_a}/dashboard')
+    assert page.status_code == 200 and 'set-cookie' in page.headers  # pages still get their session

@@ -1,0 +1,47 @@
+"""Requests to /api/v1/ skip the page middleware.
+
+NiceGUI wraps every request in middleware its pages need: a browser session and a per-session user
+storage (created for every request that has no session cookie, i.e. for every API call), gzip, and
+three BaseHTTPMiddleware layers. For an API request that is more work than the endpoint itself and
+grows memory with each call. The API authenticates with keys and needs none of it, so its requests go
+straight to the routes, still through FastAPI's own error handling (APIError, validation, 500).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+API_PREFIX = '/api/v1/'
+
+
+class ApiFastPath:
+    def __init__(self, pages: ASGIApp, api: ASGIApp):
+        self.pages = pages
+        self.api = api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope['type'] == 'http' and scope['path'].startswith(API_PREFIX):
+            await self.api(scope, receive, send)
+        else:
+            await self.pages(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    """Put the fast path in front of the app's middleware stack (call from a startup handler: by then
+    Starlette has built the stack, with every middleware NiceGUI adds)."""
+    if app.middleware_stack is None:
+        app.middleware_stack = app.build_middleware_stack()
+    if isinstance(app.middleware_stack, ApiFastPath):
+        return
+    app.middleware_stack = ApiFastPath(app.middleware_stack, _without_user_middleware(app))
+
+
+def _without_user_middleware(app: FastAPI) -> ASGIApp:
+    """FastAPI's own stack (server errors, exception handlers, dependency exit stacks) around the routes."""
+    saved = app.user_middleware
+    app.user_middleware = []
+    try:
+        return app.build_middleware_stack()
+    finally:
+        app.user_middleware = saved
