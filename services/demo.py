@@ -31,6 +31,7 @@ PER_DAY = 320  # average weekday requests; weekends are quieter, traffic grows o
 HOURLY = [1, 1, 1, 1, 1, 2, 3, 6, 9, 11, 12, 12, 10, 11, 12, 12, 11, 9, 7, 5, 4, 3, 2, 1]
 FALLBACK_RATE = 0.02
 FAILURE_RATE = 0.005
+MIN_TODAY = 12  # requests the demo shows for today at any hour, so the day's widgets have something
 
 
 @dataclass(frozen=True)
@@ -117,10 +118,12 @@ def demo_traffic(catalog: Catalog, keys: list[ApiKey], rng: random.Random, now: 
         growth = 0.7 + 0.3 * (DAYS - days_ago) / DAYS
         weekend = 0.35 if day.weekday() >= 5 else 1.0
         count = max(0, round(rng.gauss(per_day * growth * weekend, per_day / 20)))
-        for moment in sorted(_moments(rng, day, count)):
-            moment = moment.astimezone(UTC)
-            if moment > now:
-                continue
+        moments = [m.astimezone(UTC) for m in _moments(rng, day, count)]
+        moments = [m for m in moments if m <= now]
+        if days_ago == 0 and len(moments) < MIN_TODAY:  # just after midnight: today is never empty
+            elapsed = (now - day.astimezone(UTC)).total_seconds()
+            moments += [now - timedelta(seconds=elapsed * rng.random()) for _ in range(MIN_TODAY - len(moments))]
+        for moment in sorted(moments):
             spec_index = _weighted(rng, {i: k.share for i, k in enumerate(DEMO_KEYS)})
             spec, key = DEMO_KEYS[spec_index], keys[spec_index]
             yield key, _payload(catalog, spec, rng, moment, decisions)

@@ -1,5 +1,5 @@
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -82,3 +82,20 @@ def _rollups(session, account_id=None):
         for r in rows
         if r.account_id == account_id
     )
+
+
+def test_the_demo_has_traffic_today_even_just_after_midnight(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from services.demo import DEMO_TIMEZONE, MIN_TODAY
+
+    just_after = datetime(2026, 11, 26, 0, 3, tzinfo=ZoneInfo(DEMO_TIMEZONE)).astimezone(UTC)
+    midnight = just_after - timedelta(minutes=3)
+    db.init_db(f'sqlite:///{tmp_path / "midnight"}.sqlite3')
+    with db.session_scope() as session:
+        create_demo_account(session, seed=7, now=just_after)
+    with Session(db.get_engine()) as session:
+        today = session.exec(select(Generation.created_at).where(Generation.created_at >= midnight)).all()
+    db.dispose_all()
+    assert len(today) >= MIN_TODAY
+    assert all(midnight <= moment <= just_after for moment in today)
