@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import random
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event, insert
 
+from services import db, exports
 from services.accounts import create_account
 from services.exports import COLUMNS, generations_csv, safe_cell
 from services.generation_queries import GenerationFilter, filtered
@@ -290,7 +293,8 @@ def test_every_row_matches_the_generic_formatting_in_any_zone(session, account, 
         assert ''.join(generations_csv(account, GenerationFilter())) == expected, zone
 
 
-def test_filters_match_the_generic_formatting(session, account, varied):
+def test_filters_and_small_pages_match_the_generic_formatting(session, account, varied, monkeypatch):
+    monkeypatch.setattr(exports, 'PAGE_ROWS', 7)  # many page ends, some inside runs of equal created_at
     account.timezone = 'Asia/Kolkata'
     key = varied[1]
     since, until = datetime(2023, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
@@ -308,3 +312,41 @@ def test_filters_match_the_generic_formatting(session, account, varied):
         expected = _reference_csv(session, account, f)
         assert ''.join(generations_csv(account, f)) == expected, f
         assert expected.count('\r\n') > 1 or f.model == 'nobody/none'
+
+
+def test_a_big_export_is_read_and_handed_on_a_page_at_a_time(session, account, monkeypatch):
+    monkeypatch.setattr(exports, 'PAGE_ROWS', 500)
+    monkeypatch.setattr(exports, 'MEMO_SIZE', 500)  # the formatted-value caches are bounded too
+    rng = random.Random(3)
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    values = [rng.random() * 10 for _ in range(300)]
+    rows = []
+    for i in range(20_000):
+        row = _generation(account, id=f'gen-{i:08d}', created_at=start + timedelta(seconds=i))
+        rows.append(row.model_dump() | {'cost_micros': rng.randrange(10**6)} | {f: rng.choice(values) for f in FLOATS})
+    session.execute(insert(Generation), rows)
+    session.commit()
+    reads = []
+    engine = db.get_engine()
+
+    def count_reads(_conn, _cursor, statement, *_):
+        if statement.lstrip().startswith('SELECT') and 'FROM generation' in statement:
+            reads.append(statement)
+
+    event.listen(engine, 'before_cursor_execute', count_reads)
+    try:
+        chunks = generations_csv(account, GenerationFilter())
+        assert next(chunks).startswith('id,created_at_utc,') and reads == []
+        first = next(chunks)
+        assert len(reads) == 1 and first.count('\r\n') == 500  # handed on before the rest is read
+        tracemalloc.start()
+        lines, size = first.count('\r\n'), len(first)
+        for chunk in chunks:
+            lines, size = lines + chunk.count('\r\n'), size + len(chunk)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    finally:
+        event.remove(engine, 'before_cursor_execute', count_reads)
+    assert lines == 20_000 and len(reads) == 41  # 40 full pages, then an empty one
+    # A page's rows and text at a time: the rows of the whole export would take about 4 times its text.
+    assert peak < size / 3, (peak, size)

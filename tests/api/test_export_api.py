@@ -1,0 +1,117 @@
+"""GET /api/v1/generations.csv over HTTP with a real key: every row, the right totals, the list's filters."""
+
+import csv
+import io
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlmodel import func, select
+
+from services import db, exports
+from services.catalog import get_catalog
+from services.models import Generation
+from services.money import MICROS
+
+
+def _offers():
+    """Offers of a few models, some sharing a provider or a region with another."""
+    offers, models = [], set()
+    for offer in get_catalog().offers:
+        if offer.model not in models:
+            offers.append(offer)
+            models.add(offer.model)
+    return offers[:3] + offers[8:10] + offers[11:13]
+
+
+async def _record(api, headers, offers, rng, start, count, tag):
+    items = []
+    for i in range(count):
+        offer = rng.choice(offers)
+        moment = start + timedelta(minutes=rng.randrange(60 * 24 * 90), microseconds=rng.randrange(10**6))
+        items.append(
+            {
+                'model': offer.model,
+                'provider': offer.provider,
+                'region': offer.region,
+                'prompt_tokens': rng.randrange(1, 5000),
+                'completion_tokens': rng.randrange(0, 2000),
+                'created_at': moment.isoformat(),
+                'status': rng.choice(['completed', 'completed', 'failed']),
+                **({'external_id': rng.choice(['=', '+', '-', 'ext-']) + f'{tag}{i}'} if rng.random() < 0.3 else {}),
+                **({'latency_ms': rng.randrange(100, 60_000)} if rng.random() < 0.8 else {}),
+            }
+        )
+    response = await api.post('/api/v1/generations/batch', json={'generations': items}, headers=headers)
+    assert response.status_code == 201, response.text
+
+
+def _expected(**where):
+    query = select(func.count(), func.coalesce(func.sum(Generation.cost_micros), 0)).select_from(Generation)
+    for name, value in where.items():
+        if name == 'since':
+            query = query.where(Generation.created_at >= value)
+        elif name == 'until':
+            query = query.where(Generation.created_at < value)
+        else:
+            query = query.where(getattr(Generation, name) == value)
+    with db.session_scope() as session:
+        return tuple(session.exec(query).one())
+
+
+def _totals(text: str) -> tuple[list[dict], int, int]:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    cost = sum(Decimal(r['cost']) for r in rows) * MICROS  # costs of ingested generations are never negative
+    return rows, len(rows), int(cost)
+
+
+async def test_the_export_holds_every_row_with_the_database_totals_and_filters(api, make_key, monkeypatch):
+    monkeypatch.setattr(exports, 'PAGE_ROWS', 97)  # many pages, as a big export has
+    offers, rng = _offers(), random.Random(5)
+    start = datetime(2026, 1, 10, tzinfo=UTC)
+    for tag in ('a', 'b'):
+        await _record(api, make_key('ingest'), offers, rng, start, 700, tag)
+    read = make_key('read')
+
+    response = await api.get('/api/v1/generations.csv', headers=read | {'Accept-Encoding': 'identity'})
+    assert response.status_code == 200 and response.headers['content-type'].startswith('text/csv')
+    assert 'content-encoding' not in response.headers
+    rows, count, cost = _totals(response.text)
+    assert (count, cost) == _expected() and count == 1400
+    assert len({r['id'] for r in rows}) == count
+    assert [r['created_at_utc'] for r in rows] == sorted((r['created_at_utc'] for r in rows), reverse=True)
+    assert all(r['external_id'][:1] in ('', "'", 'e') for r in rows)  # formulas get their apostrophe
+
+    zipped = await api.get('/api/v1/generations.csv', headers=read | {'Accept-Encoding': 'gzip'})
+    assert zipped.headers['content-encoding'] == 'gzip' and zipped.text == response.text
+
+    key_id = int(rows[0]['key_id'])
+    since, until = start + timedelta(days=20), start + timedelta(days=50)
+    cases = [
+        ({'model': offers[1].model}, {'model': offers[1].model}),
+        ({'provider': offers[3].provider}, {'provider': offers[3].provider}),
+        ({'region': offers[5].region}, {'region': offers[5].region}),
+        ({'key': key_id}, {'api_key_id': key_id}),
+        ({'from': since.isoformat(), 'to': until.isoformat()}, {'since': since, 'until': until}),
+        (
+            {'model': offers[0].model, 'key': key_id, 'from': since.isoformat()},
+            {'model': offers[0].model, 'api_key_id': key_id, 'since': since},
+        ),
+        ({'model': 'nobody/none'}, {'model': 'nobody/none'}),
+    ]
+    for params, where in cases:
+        response = await api.get('/api/v1/generations.csv', params=params, headers=read)
+        assert response.status_code == 200, response.text
+        rows, count, cost = _totals(response.text)
+        assert (count, cost) == _expected(**where), params
+        assert count > 0 or params == {'model': 'nobody/none'}
+        for name, column in (('model', 'model'), ('provider', 'provider'), ('region', 'region'), ('key', 'key_id')):
+            if name in params:
+                assert {r[column] for r in rows} <= {str(params[name])}, params
+        if 'from' in params:
+            assert all(r['created_at_utc'] >= since.isoformat() for r in rows)
+
+
+async def test_the_export_needs_the_read_scope(api, make_key):
+    assert (await api.get('/api/v1/generations.csv')).status_code == 401
+    assert (await api.get('/api/v1/generations.csv', headers=make_key('ingest'))).status_code == 403
