@@ -21,7 +21,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, case, cast, func, literal_column, tuple_, type_coerce
@@ -49,11 +49,9 @@ FLOATS = range(11, 18)  # energy_wh (value, low, high), carbon_g (value, low, hi
 
 _QUOTED = (',', '"', '\r', '\n')  # csv.writer quotes a field holding any of these
 _FIRST = itemgetter(slice(0, 1))
-_HEAD = itemgetter(slice(0, 16))  # 'YYYY-MM-DD HH:MM' of a stored time (or 'YYYY-MM-DDTHH:MM' of an ISO text)
+_HEAD = itemgetter(slice(0, 16))  # 'YYYY-MM-DD HH:MM' of a stored time
 _STORED_TAIL = itemgetter(slice(16, None))  # ':SS.ffffff' of a stored time
-_ISO_TAIL = itemgetter(slice(16, -6))  # ':SS' or ':SS.ffffff' of an ISO text ending in '+00:00'
 _STORED_MARKS = itemgetter(16, 19)
-_TZINFO = attrgetter('tzinfo')
 _HOUR_END = timedelta(minutes=59, seconds=59, microseconds=999_999)  # from the start of an hour to its last instant
 _WHOLE_MINUTE = timedelta(minutes=1)
 
@@ -62,20 +60,20 @@ def generations_csv(account: Account, f: GenerationFilter) -> Iterator[str]:
     """Header then one line per generation, newest first; opens its own session so it can outlive a request."""
     yield ','.join(COLUMNS) + '\r\n'
     page_text = _page_writer(account.timezone)
-    postgres = db.get_engine().dialect.name == 'postgresql'
+    text_times = db.get_engine().dialect.name != 'sqlite'
     after: tuple[object, str] | None = None
     with db.read_scope() as session:
         while True:
-            connection = session.connection()
-            if postgres:
-                connection.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")  # times arrive in UTC, as stored
-            result = connection.execute(_page_query(account.id, f, after))
+            result = session.connection().execute(_page_query(account.id, f, after, text_times))
             rows = result.cursor.fetchall()  # plain tuples: no Row objects, no per-value processing
             result.close()
             session.commit()  # end the read transaction before the text leaves
             if not rows:
                 return
-            after, full = (rows[-1][STORED_AT], rows[-1][ID]), len(rows) == PAGE_ROWS
+            last_at = rows[-1][STORED_AT]
+            if text_times:
+                last_at = _utc_moment(last_at)
+            after, full = (last_at, rows[-1][ID]), len(rows) == PAGE_ROWS
             text = page_text(rows)
             del rows  # not kept while the next page is read
             yield text
@@ -90,12 +88,18 @@ def safe_cell(value: object) -> object:
     return '' if value is None else value
 
 
-def _page_query(account_id: int, f: GenerationFilter, after: tuple[object, str] | None):
+def _page_query(account_id: int, f: GenerationFilter, after: tuple[object, str] | None, text_times: bool):
+    """A page of rows after `after` (created_at as the driver gives it, id), newest first.
+
+    created_at comes as SQLite stores it, 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC; other databases write it
+    so (text_times): cheaper to read than a datetime, and the same for the formatting."""
     g = Generation
     stored_at = type_coerce(g.created_at, NullType())  # the driver's value as it is: cheap to read and to bind back
+    as_text = func.to_char(func.timezone('UTC', g.created_at), 'YYYY-MM-DD HH24:MI:SS.US')
+    shown_at = as_text if text_times else stored_at
     query = filtered(account_id, f).with_only_columns(
         g.id,
-        stored_at,
+        shown_at,
         func.coalesce(cast(g.api_key_id, String), ''),
         g.requested_model,
         g.model,
@@ -220,9 +224,10 @@ class _FloatMemo(dict):
 
 
 class _TimeTexts:
-    """Stored created_at values of a page -> 'utc_iso,local_iso' each, as datetime.isoformat() writes them.
+    """Created_at texts of a page, 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (as SQLite stores them, and as
+    _page_query has other databases write them) -> 'utc_iso,local_iso' each, as datetime.isoformat()
+    writes them.
 
-    SQLite gives the text SQLAlchemy stored, 'YYYY-MM-DD HH:MM:SS.ffffff'; PostgreSQL an aware datetime.
     Each UTC minute gets a template '<utc minute>{0}+00:00,<local minute>{0}<offset>', filled with the
     row's ':SS[.ffffff]'. A minute whose hour changes offset, or a value in any other form, is converted
     row by row the generic way."""
@@ -231,21 +236,23 @@ class _TimeTexts:
         self.zone_name = zone
         self.zone: ZoneInfo | None = None  # opened on the first row, as before
         dialect = db.get_engine().dialect
-        self.processor = Generation.__table__.c.created_at.type.dialect_impl(dialect).result_processor(dialect, None)
+        if dialect.name == 'sqlite':  # what SQLAlchemy makes of a stored text
+            self.moment = Generation.__table__.c.created_at.type.dialect_impl(dialect).result_processor(dialect, None)
+        else:
+            self.moment = _utc_moment
         self.templates = _Memo(self._template)  # UTC minute head -> template, or '' where the generic way is needed
         self.hours: dict[str, tuple[bool, datetime, str]] = {}
 
     def __call__(self, stored: tuple) -> list[str]:
-        if stored[0].__class__ is str:
-            if set(map(len, stored)) == {26} and set(map(_STORED_MARKS, stored)) == {(':', '.')}:
-                heads = map(_HEAD, stored)
-                tails = '\0'.join(map(_STORED_TAIL, stored)).replace('.000000', '').split('\0')
-                return self._fill(stored, heads, tails)
-            return [self._generic(value) for value in stored]
-        if set(map(_TZINFO, stored)) != {UTC}:
-            stored = tuple(map(self.processor, stored))
-        texts = tuple(map(datetime.isoformat, stored))
-        return self._fill(stored, map(_HEAD, texts), map(_ISO_TAIL, texts))
+        if (
+            stored[0].__class__ is str
+            and set(map(len, stored)) == {26}
+            and set(map(_STORED_MARKS, stored)) == {(':', '.')}
+        ):
+            heads = map(_HEAD, stored)
+            tails = '\0'.join(map(_STORED_TAIL, stored)).replace('.000000', '').split('\0')
+            return self._fill(stored, heads, tails)
+        return [self._generic(value) for value in stored]
 
     def _fill(self, stored, heads, tails) -> list[str]:
         templates = list(map(self.templates.__getitem__, heads))
@@ -257,7 +264,7 @@ class _TimeTexts:
         ]
 
     def _generic(self, value) -> str:
-        moment = self.processor(value)
+        moment = self.moment(value)
         return f'{moment.isoformat()},{moment.astimezone(self.zone or self._open()).isoformat()}'
 
     def _open(self) -> ZoneInfo:
@@ -289,3 +296,9 @@ class _TimeTexts:
             exact = shift == (top + _HOUR_END).astimezone(self.zone).utcoffset() and not shift % _WHOLE_MINUTE
             self.hours[key] = exact, here.replace(tzinfo=None), here.isoformat()[19:]
         return self.hours[key]
+
+
+def _utc_moment(text: str) -> datetime:
+    """A time written as text in UTC, as an aware datetime (what SQLAlchemy makes of SQLite's text)."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
