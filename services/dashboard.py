@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from services.models import Account, UsageHour
+from services.models import Account
+from services.rollups import usage_window
 from services.timeutil import day_start_utc
 
 
@@ -35,22 +36,18 @@ def usage_since(
     session: Session, account: Account, since: datetime, *, model: str | None = None, key_id: int | None = None
 ) -> UsageSummary:
     """Requests, tokens and cost since `since`, by model, largest first."""
-    tokens = func.sum(UsageHour.prompt_tokens + UsageHour.completion_tokens)
-    query = (
-        select(
-            UsageHour.model,
-            func.sum(UsageHour.requests),
-            tokens,
-            func.sum(UsageHour.cost_micros),
-            func.sum(UsageHour.carbon_g),
-        )
-        .where(UsageHour.account_id == account.id, UsageHour.hour >= since)
-        .group_by(UsageHour.model)
-    )
+    usage = usage_window(account.id, since)
+    query = select(
+        usage.c.model,
+        func.sum(usage.c.requests),
+        func.sum(usage.c.prompt_tokens + usage.c.completion_tokens),
+        func.sum(usage.c.cost_micros),
+        func.sum(usage.c.carbon_g),
+    ).group_by(usage.c.model)
     if model:
-        query = query.where(UsageHour.model == model)
+        query = query.where(usage.c.model == model)
     if key_id:
-        query = query.where(UsageHour.api_key_id == key_id)
+        query = query.where(usage.c.api_key_id == key_id)
     rows = [(m, int(r), int(t), int(c), float(g)) for m, r, t, c, g in session.exec(query)]
     total_tokens = sum(row[2] for row in rows)
     by_model = sorted(

@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 
 from services import eco
 from services.catalog import Catalog, get_catalog
-from services.models import Account, UsageHour
+from services.models import Account
+from services.rollups import usage_window
 from services.timeutil import day_start_utc
 from services.units import carbon_text
 
@@ -115,20 +116,17 @@ def eco_impact(
 def _groups(session: Session, account_id: int, since: datetime, model: str | None, key_id: int | None) -> list[dict]:
     columns = ('requests', 'completion_tokens', 'estimated_energy_wh', 'energy_wh_low', 'energy_wh', 'energy_wh_high')
     columns += ('carbon_g_low', 'carbon_g', 'carbon_g_high')
-    query = (
-        select(
-            UsageHour.provider,
-            UsageHour.region,
-            UsageHour.methodology_version,
-            *(func.coalesce(func.sum(getattr(UsageHour, c)), 0) for c in columns),
-        )
-        .where(UsageHour.account_id == account_id, UsageHour.hour >= since)
-        .group_by(UsageHour.provider, UsageHour.region, UsageHour.methodology_version)
-    )
+    usage = usage_window(account_id, since)
+    query = select(
+        usage.c.provider,
+        usage.c.region,
+        usage.c.methodology_version,
+        *(func.coalesce(func.sum(getattr(usage.c, c)), 0) for c in columns),
+    ).group_by(usage.c.provider, usage.c.region, usage.c.methodology_version)
     if model:
-        query = query.where(UsageHour.model == model)
+        query = query.where(usage.c.model == model)
     if key_id:
-        query = query.where(UsageHour.api_key_id == key_id)
+        query = query.where(usage.c.api_key_id == key_id)
     merged: dict[tuple[str, str], dict] = {}
     for provider, region, version, *sums in session.exec(query):
         group = merged.setdefault((provider, region), {'provider': provider, 'region': region, 'versions': set()})

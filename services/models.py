@@ -131,6 +131,40 @@ class UsageHour(SQLModel, table=True):
     estimated_energy_wh: float = 0.0
 
 
+class UsageDay(SQLModel, table=True):
+    """UsageHour summed per UTC day: windows of weeks and months (and the all-time balance) read whole
+    days here and only their ragged edges from usage_hour, so their cost does not grow with traffic."""
+
+    __tablename__ = 'usage_day'
+    __table_args__ = (
+        UniqueConstraint(
+            'account_id', 'day', 'api_key_id', 'model', 'provider', 'region', 'methodology_version',
+            name='uq_usage_day_bucket',
+        ),
+    )  # fmt: skip
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='account.id')
+    day: datetime  # 00:00 UTC
+    api_key_id: int = 0
+    model: str = Field(max_length=120)
+    provider: str = Field(max_length=60)
+    region: str = Field(max_length=60)
+    methodology_version: str = Field(max_length=60)
+    requests: int = Field(default=0, sa_type=BigInteger)
+    prompt_tokens: int = Field(default=0, sa_type=BigInteger)
+    completion_tokens: int = Field(default=0, sa_type=BigInteger)
+    cost_micros: int = Field(default=0, sa_type=BigInteger)
+    energy_wh_low: float = 0.0
+    energy_wh: float = 0.0
+    energy_wh_high: float = 0.0
+    carbon_g_low: float = 0.0
+    carbon_g: float = 0.0
+    carbon_g_high: float = 0.0
+    estimated_requests: int = Field(default=0, sa_type=BigInteger)
+    estimated_energy_wh: float = 0.0
+
+
 class RouteHour(SQLModel, table=True):
     """Rollup of completed generations per UTC hour x key x requested model x where they ran: what the
     what-if preview replays, so it never scans generations (and still works after pruning)."""
@@ -283,6 +317,7 @@ ACCOUNT_TABLES = (
     Receipt,
     LedgerEntry,
     RouteHour,
+    UsageDay,
     UsageHour,
     Generation,
     ApiKey,

@@ -1,12 +1,13 @@
-"""Hourly rollups: every widget and report reads these, never a scan of generations.
+"""Rollups: every widget and report reads these, never a scan of generations.
 
-Two tables, both written in the transaction that stores their generations:
+Three tables, all written in the transaction that stores their generations:
 - usage_hour (UsageHour): per hour x key x model x provider x region x methodology; all generations.
+- usage_day (UsageDay): the same per UTC day, for long windows (see `usage_window`).
 - route_hour (RouteHour): per hour x key x requested model x where it ran; completed generations only,
   what the what-if preview replays.
 
-`rebuild_rollups` recomputes both from the raw generations and must reproduce the incremental ones
-exactly; hours whose raw generations were pruned (before account.pruned_before) are kept as they are.
+`rebuild_rollups` recomputes them from the raw generations and must reproduce the incremental ones
+exactly; buckets whose raw generations were pruned (before account.pruned_before) are kept as they are.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, select
 
-from services.models import Account, Generation, RouteHour, UsageHour
+from services.models import Account, Generation, RouteHour, UsageDay, UsageHour
 
 ENERGY = ('energy_wh_low', 'energy_wh', 'energy_wh_high', 'carbon_g_low', 'carbon_g', 'carbon_g_high')
 
@@ -29,9 +30,21 @@ ENERGY = ('energy_wh_low', 'energy_wh', 'energy_wh_high', 'carbon_g_low', 'carbo
 @dataclass(frozen=True)
 class Rollup:
     table: type[SQLModel]
-    bucket: tuple[str, ...]  # columns of the unique bucket, 'hour' computed from created_at
+    bucket: tuple[str, ...]  # columns of the unique bucket; 'hour' or 'day' is computed from created_at
     sums: tuple[str, ...]
     completed_only: bool
+
+    @property
+    def period(self) -> str:
+        return 'day' if 'day' in self.bucket else 'hour'
+
+    def start_of(self, moment: datetime) -> datetime:
+        return day_of(moment) if self.period == 'day' else hour_of(moment)
+
+    def first_whole(self, moment: datetime) -> datetime:
+        """The first bucket that starts at or after `moment`."""
+        start = self.start_of(moment)
+        return start if start == moment else start + (timedelta(days=1) if self.period == 'day' else timedelta(hours=1))
 
 
 USAGE = Rollup(
@@ -41,13 +54,19 @@ USAGE = Rollup(
     + ('estimated_requests', 'estimated_energy_wh'),
     completed_only=False,
 )
+DAILY = Rollup(
+    UsageDay,
+    ('account_id', 'day', 'api_key_id', 'model', 'provider', 'region', 'methodology_version'),
+    USAGE.sums,
+    completed_only=False,
+)
 ROUTE = Rollup(
     RouteHour,
     ('account_id', 'hour', 'api_key_id', 'requested_model', 'model', 'provider', 'region'),
     ('requests', 'prompt_tokens', 'completion_tokens', 'cost_micros', 'energy_wh', 'carbon_g'),
     completed_only=True,
 )
-ROLLUPS = (USAGE, ROUTE)
+ROLLUPS = (USAGE, DAILY, ROUTE)
 BUCKET, SUMS = USAGE.bucket, USAGE.sums  # the usage rollup, which most readers mean
 RAW_COLUMNS = ('account_id', 'created_at', 'api_key_id', 'requested_model', 'model', 'provider', 'region')
 RAW_COLUMNS += ('methodology_version', 'status', 'prompt_tokens', 'completion_tokens', 'cost_micros', *ENERGY)
@@ -58,10 +77,17 @@ def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def add_to_rollups(session: Session, generations: Iterable[Mapping[str, Any]]) -> None:
+def day_of(moment: datetime) -> datetime:
+    """00:00 UTC of `moment`'s UTC day (times here are UTC)."""
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def add_to_rollups(
+    session: Session, generations: Iterable[Mapping[str, Any]], rollups: Iterable[Rollup] = ROLLUPS
+) -> None:
     """Add generations (as column dicts) to their buckets with one upsert per bucket and table."""
     generations = list(generations)
-    for rollup in ROLLUPS:
+    for rollup in rollups:
         rows = _buckets(rollup, generations)
         if rows:
             _upsert(session, rollup, rows)
@@ -73,7 +99,7 @@ def _buckets(rollup: Rollup, generations: list[Mapping[str, Any]]) -> list[dict[
         if rollup.completed_only and g.get('status', 'completed') != 'completed':
             continue
         key = tuple(
-            hour_of(g['created_at']) if c == 'hour' else (g[c] or 0) if c == 'api_key_id' else g[c]
+            rollup.start_of(g['created_at']) if c == rollup.period else (g[c] or 0) if c == 'api_key_id' else g[c]
             for c in rollup.bucket
         )
         row = buckets.get(key)
@@ -108,29 +134,50 @@ def _upsert_statement(rollup: Rollup, dialect: str):
 def rebuild_rollups(session: Session, account_id: int, *, batch: int = 5000) -> int:
     """Recompute an account's rollups from its generations (a repair tool; must equal the incremental ones).
 
-    Hours before the account's pruning horizon have no raw generations left: their buckets are kept.
+    Buckets that began before the account's pruning horizon lack raw generations: they are kept.
     Returns the number of generations read."""
     account = session.get(Account, account_id)
     horizon = account.pruned_before if account is not None else None
-    since = hour_of(horizon) + timedelta(hours=1) if horizon is not None and hour_of(horizon) != horizon else horizon
-    for rollup in ROLLUPS:
+    since = {r: r.first_whole(horizon) if horizon is not None else None for r in ROLLUPS}
+    for rollup, start in since.items():
         statement = delete(rollup.table).where(rollup.table.account_id == account_id)
-        if since is not None:
-            statement = statement.where(rollup.table.hour >= since)
+        if start is not None:
+            statement = statement.where(getattr(rollup.table, rollup.period) >= start)
         session.execute(statement)
     query = select(*(getattr(Generation, c) for c in RAW_COLUMNS)).where(Generation.account_id == account_id)
-    if since is not None:
-        query = query.where(Generation.created_at >= since)
+    if horizon is not None:
+        query = query.where(Generation.created_at >= min(since.values()))
     pending: list[dict[str, Any]] = []
     count = 0
     for row in session.execute(query.execution_options(yield_per=batch)).mappings():
         pending.append(dict(row))
         count += 1
         if len(pending) >= batch:
-            add_to_rollups(session, pending)
+            _add_after(session, pending, since)
             pending = []
-    add_to_rollups(session, pending)
+    _add_after(session, pending, since)
     return count
+
+
+def _add_after(session: Session, rows: list[dict[str, Any]], since: dict[Rollup, datetime | None]) -> None:
+    for rollup, start in since.items():
+        kept = rows if start is None else [r for r in rows if r['created_at'] >= start]
+        add_to_rollups(session, kept, (rollup,))
+
+
+def usage_window(account_id: int, since: datetime | None):
+    """The usage buckets of an account from `since` on (None: all time), as a subquery with UsageHour's
+    columns minus the hour: whole UTC days from usage_day, the hours before the first whole day from
+    usage_hour. Its cost grows with the days in the window, not with the generations in them."""
+    columns = ('account_id', 'api_key_id', 'model', 'provider', 'region', 'methodology_version', *USAGE.sums)
+    days = select(*(getattr(UsageDay, c) for c in columns)).where(UsageDay.account_id == account_id)
+    if since is None:
+        return days.subquery()
+    first_day = DAILY.first_whole(since)
+    hours = select(*(getattr(UsageHour, c) for c in columns)).where(
+        UsageHour.account_id == account_id, UsageHour.hour >= since, UsageHour.hour < first_day
+    )
+    return union_all(hours, days.where(UsageDay.day >= first_day)).subquery()
 
 
 def rollup_total(session: Session, account_id: int, column: str) -> Any:

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from services.models import Account, ApiKey, Generation, LedgerEntry, UsageHour
+from services.models import Account, ApiKey, Generation, LedgerEntry
+from services.rollups import usage_window
 from services.timeutil import month_start_utc
 
 
@@ -35,10 +36,8 @@ def credits_total(session: Session, account_id: int) -> int:
 
 
 def usage_cost(session: Session, account_id: int, *, since: datetime | None = None) -> int:
-    query = select(func.coalesce(func.sum(UsageHour.cost_micros), 0)).where(UsageHour.account_id == account_id)
-    if since is not None:
-        query = query.where(UsageHour.hour >= since)
-    return session.exec(query).one()
+    usage = usage_window(account_id, since)
+    return session.exec(select(func.coalesce(func.sum(usage.c.cost_micros), 0))).one()
 
 
 def credit_balance(session: Session, account: Account) -> int:

@@ -1,3 +1,4 @@
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -38,11 +39,14 @@ def test_upgrading_again_is_a_no_op_that_keeps_data(database_url):
         assert current_account(session).name == 'Keep me'
 
 
-def test_the_route_rollup_migration_fills_it_from_existing_generations(database_url):
+@pytest.mark.parametrize(('revision', 'table'), [('0007', 'route_hour'), ('0008', 'usage_day')])
+def test_a_new_rollup_is_filled_from_existing_data_by_its_migration(database_url, revision, table):
     from alembic import command
 
-    from services.models import RouteHour
+    from services.models import RouteHour, UsageDay
     from tests.services.test_rollups import _history
+
+    model = {'route_hour': RouteHour, 'usage_day': UsageDay}[table]
 
     db.init_db(database_url)
     with db.session_scope() as session:
@@ -50,18 +54,21 @@ def test_the_route_rollup_migration_fills_it_from_existing_generations(database_
 
         _history(session, create_account(session, name='Old data'), count=120)
     with db.session_scope() as session:
-        written = _route_rows(session, RouteHour)
+        written = _rows(session, model)
     engine = db.get_engine()
     with engine.begin() as connection:
         config = db.alembic_config(connection)
-        command.downgrade(config, '0007')
+        command.downgrade(config, revision)
         command.upgrade(config, 'head')
     with db.session_scope() as session:
-        assert _route_rows(session, RouteHour) == written != []
+        assert _rows(session, model) == written != []
 
 
-def _route_rows(session, table):
+def _rows(session, table):
     from sqlmodel import select
 
+    columns = [c.name for c in table.__table__.columns if c.name != 'id']
     rows = session.exec(select(table)).all()
-    return sorted((r.account_id, r.hour, r.api_key_id, r.requested_model, r.model, r.region, r.requests) for r in rows)
+    return sorted(
+        tuple(round(v, 9) if isinstance(v, float) else v for v in (getattr(r, c) for c in columns)) for r in rows
+    )

@@ -3,14 +3,14 @@
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import select
 
 from services.catalog import get_catalog
 from services.ingest import record_generation
 from services.keys import create_key
-from services.models import Generation, RouteHour, UsageHour
-from services.rollups import ROLLUPS, rebuild_rollups
+from services.models import Generation, RouteHour, UsageDay, UsageHour
+from services.rollups import ROLLUPS, rebuild_rollups, usage_window
 from services.whatif import preview
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
@@ -97,3 +97,28 @@ def test_what_if_reads_the_rollup_so_pruning_does_not_change_it(session, account
     session.commit()
     again = preview(session, account, days=7, now=NOW)
     assert (again.before, again.after, again.moved_requests) == (first.before, first.after, first.moved_requests)
+
+
+def test_daily_rollup_sums_the_hourly_one(session, account):
+    _history(session, account)
+    hours, days = session.exec(select(UsageHour)).all(), session.exec(select(UsageDay)).all()
+    assert len(days) < len(hours)
+    for column in ('requests', 'prompt_tokens', 'completion_tokens', 'cost_micros', 'estimated_requests'):
+        assert sum(getattr(d, column) for d in days) == sum(getattr(h, column) for h in hours)
+    assert all(d.day == d.day.replace(hour=0, minute=0, second=0, microsecond=0) for d in days)
+
+
+def test_a_usage_window_equals_the_hourly_buckets_it_covers(session, account):
+    _history(session, account)
+    hours = session.exec(select(UsageHour)).all()
+    starts = [None, NOW - timedelta(days=30)]
+    starts += [NOW - timedelta(hours=h, minutes=m) for h in (0, 1, 5, 23, 24, 25, 47, 71, 95) for m in (0, 17, 30)]
+    starts += [NOW.replace(hour=0, minute=0) - timedelta(days=d) for d in (0, 1, 2, 3)]
+    for since in starts:
+        window = usage_window(account.id, since)
+        got = session.exec(select(func.sum(window.c.requests), func.sum(window.c.cost_micros))).one()
+        covered = [h for h in hours if since is None or h.hour >= since]
+        assert tuple(int(v or 0) for v in got) == (
+            sum(h.requests for h in covered),
+            sum(h.cost_micros for h in covered),
+        ), since

@@ -65,7 +65,7 @@ def _fill_route_hour() -> None:
     """Existing generations go into the new rollup, as the application would have written them."""
     hour = {
         'sqlite': "strftime('%Y-%m-%d %H:00:00.000000', created_at)",
-        'postgresql': "date_trunc('hour', created_at)",
+        'postgresql': "date_trunc('hour', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",  # not the session's
     }[op.get_bind().dialect.name]
     keys = 'account_id, {hour}, coalesce(api_key_id, 0), requested_model, model, provider, region'
     op.execute(
