@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from api.errors import APIError
 from services import db
-from services.keys import authenticate, touch
+from services.keys import authenticate_with_account, touch
 from services.models import Account, ApiKey
 
 
@@ -37,16 +37,22 @@ def require(scope: str):
 def authorize(session: Session, authorization: str | None, scope: str) -> ApiKey:
     """The key named by an Authorization header, with its use recorded: 401 without a valid key, 403
     when it lacks `scope`."""
+    return authorize_with_account(session, authorization, scope)[0]
+
+
+def authorize_with_account(session: Session, authorization: str | None, scope: str) -> tuple[ApiKey, Account]:
+    """`authorize`, returning the key's account too (loaded by the same query)."""
     scheme, _, secret = (authorization or '').partition(' ')
     if scheme.lower() != 'bearer' or not secret.strip():
         raise APIError(401, 'unauthorized', 'send an API key as "Authorization: Bearer lr-…"', _challenge())
-    key = authenticate(session, secret.strip())
-    if key is None:
+    found = authenticate_with_account(session, secret.strip())
+    if found is None:
         raise APIError(401, 'unauthorized', 'this API key is unknown, expired or revoked', _challenge())
+    key, account = found
     if scope not in key.scopes:
         raise APIError(403, 'forbidden', f'this key lacks the {scope} scope')
     touch(session, key)
-    return key
+    return key, account
 
 
 def account_of(session: Session, key: ApiKey) -> Account:

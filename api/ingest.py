@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Authorization, account_of, authorize
+from api.deps import Authorization, authorize_with_account
 from api.errors import ERROR_RESPONSES, APIError
 from api.schemas import generation_out
 from services import db
@@ -89,8 +89,7 @@ async def record_batch(
 
 def _record_one(authorization: str | None, body: dict, idempotency_key: str | None) -> tuple[int, dict]:
     with db.session_scope() as session:
-        key = authorize(session, authorization, 'ingest')
-        account = account_of(session, key)
+        key, account = authorize_with_account(session, authorization, 'ingest')
         existing = find_existing(session, account.id, idempotency_key, body.get('external_id'))
         if existing is not None:
             return 200, generation_out(existing)
@@ -102,14 +101,13 @@ def _record_one(authorization: str | None, body: dict, idempotency_key: str | No
 
 def _record_many(authorization: str | None, body: dict, idempotency_key: str | None) -> tuple[int, dict]:
     with db.session_scope() as session:
-        key = authorize(session, authorization, 'ingest')
+        key, account = authorize_with_account(session, authorization, 'ingest')
         items = body.get('generations')
         if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
             raise APIError(422, 'invalid', f'generations: give a list of 1 to {MAX_BATCH} generations')
         external_ids = [i.get('external_id') for i in items if isinstance(i, dict) and i.get('external_id')]
         if len(external_ids) != len(set(external_ids)):
             raise APIError(422, 'invalid', 'generations: an external_id appears twice in this batch')
-        account = account_of(session, key)
         item_keys = [f'{idempotency_key}:{index}' if idempotency_key else None for index in range(len(items))]
         wanted = [
             (k, i.get('external_id') if isinstance(i, dict) else None) for k, i in zip(item_keys, items, strict=True)

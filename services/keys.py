@@ -233,21 +233,31 @@ def _bulk_one(session: Session, account: Account, key: ApiKey, action: BulkActio
 
 def authenticate(session: Session, secret: str, *, now: datetime | None = None) -> ApiKey | None:
     """The active key for a presented secret, or None (unknown, expired, revoked, or past its grace)."""
+    found = authenticate_with_account(session, secret, now=now)
+    return found[0] if found is not None else None
+
+
+def authenticate_with_account(
+    session: Session, secret: str, *, now: datetime | None = None
+) -> tuple[ApiKey, Account] | None:
+    """`authenticate`, with the key's account loaded by the same query (the ingestion hot path needs both)."""
     now = now or utcnow()
     digest = hash_secret(secret)
-    found = session.exec(  # the account comes along: session.get(Account, ...) after this costs no query
+    found = session.exec(
         select(ApiKey, Account)
         .join(Account, Account.id == ApiKey.account_id)
         .where(or_(ApiKey.secret_hash == digest, ApiKey.previous_secret_hash == digest))
     ).first()
-    key = found[0] if found is not None else None
-    if key is None or key_status(key, now) != 'active':
+    if found is None:
+        return None
+    key, account = found
+    if key_status(key, now) != 'active':
         return None
     if hmac.compare_digest(key.secret_hash, digest):
-        return key
+        return key, account
     in_grace = key.previous_secret_valid_until is not None and now < key.previous_secret_valid_until
     if in_grace and hmac.compare_digest(key.previous_secret_hash or '', digest):
-        return key
+        return key, account
     return None
 
 
