@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from zoneinfo import ZoneInfo
@@ -30,7 +31,7 @@ from sqlalchemy.types import NullType
 from services import db
 from services.generation_queries import GenerationFilter, filtered
 from services.models import Account, Generation
-from services.money import decimal_string
+from services.money import MICROS, decimal_string
 
 COLUMNS = (
     'id', 'created_at_utc', 'created_at_local', 'key_id', 'requested_model', 'model', 'provider', 'region',
@@ -40,45 +41,76 @@ COLUMNS = (
 )  # fmt: skip
 FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
 PAGE_ROWS = 3000  # rows per read transaction and per chunk handed on (about 1 MB of text)
-MEMO_SIZE = 50_000  # distinct values remembered per kind before starting afresh
+MEMO_SIZE = 20_000  # distinct values remembered per kind before starting afresh (a few MB at most)
 
-# The columns of a page row, in the order of _page_query
-ID, STORED_AT, KEY_ID, TOKENS, COST, EXTERNAL_ID = 0, 1, 2, 7, 9, 20
+# The columns of a page row, in the order of _page_query: one field a column...
+ID, STORED_AT, COST = 0, 1, 9
 TEXTS = (3, 4, 5, 6, 8, 10, 18)  # requested_model, model, provider, region, status, currency, methodology_version
 FLOATS = range(11, 18)  # energy_wh (value, low, high), carbon_g (value, low, high), grid intensity
+# ...or with joined texts: id, created_at, key_id to currency, the floats, methodology and estimated, external id
+JOINED_MIDDLE, JOINED_FLOATS, JOINED_END = 2, range(3, 10), 10
 
 _QUOTED = (',', '"', '\r', '\n')  # csv.writer quotes a field holding any of these
 _FIRST = itemgetter(slice(0, 1))
 _HEAD = itemgetter(slice(0, 16))  # 'YYYY-MM-DD HH:MM' of a stored time
 _STORED_TAIL = itemgetter(slice(16, None))  # ':SS.ffffff' of a stored time
-_STORED_MARKS = itemgetter(16, 19)
 _HOUR_END = timedelta(minutes=59, seconds=59, microseconds=999_999)  # from the start of an hour to its last instant
 _WHOLE_MINUTE = timedelta(minutes=1)
 
 
 def generations_csv(account: Account, f: GenerationFilter) -> Iterator[str]:
-    """Header then one line per generation, newest first; opens its own session so it can outlive a request."""
+    """Header then one line per generation, newest first; opens its own sessions so it can outlive a request."""
     yield ','.join(COLUMNS) + '\r\n'
-    page_text = _page_writer(account.timezone)
-    text_times = db.get_engine().dialect.name != 'sqlite'
-    after: tuple[object, str] | None = None
-    with db.read_scope() as session:
-        while True:
-            result = session.connection().execute(_page_query(account.id, f, after, text_times))
-            rows = result.cursor.fetchall()  # plain tuples: no Row objects, no per-value processing
-            result.close()
-            session.commit()  # end the read transaction before the text leaves
-            if not rows:
+    writer = _PageWriter(account.timezone)
+    for page in _pages(account.id, f):
+        text = writer.joined(page[0]) if page[1] else writer.fields(page[0])
+        del page  # not kept while the next page is read
+        yield text
+
+
+def _pages(account_id: int, f: GenerationFilter) -> Iterator[tuple[list[tuple], bool]]:
+    """The pages of rows, each read in its own read transaction, and whether it was read with joined texts.
+
+    On SQLite, in this thread. On a database server, each page is read in a helper thread while the one
+    before is formatted: the server works on the next page meanwhile (Python waits for it without the GIL).
+    SQLite gives the GIL back at every row, which a second thread would turn into waits of milliseconds."""
+    dialect = db.get_engine().dialect.name
+    if dialect == 'sqlite':
+        page = _read_page(account_id, f, None, dialect)
+        while page[0]:
+            after, more = _after(page[0], dialect), len(page[0]) == PAGE_ROWS
+            yield page
+            del page
+            if not more:
                 return
-            last_at = rows[-1][STORED_AT]
-            if text_times:
-                last_at = _utc_moment(last_at)
-            after, full = (last_at, rows[-1][ID]), len(rows) == PAGE_ROWS
-            text = page_text(rows)
-            del rows  # not kept while the next page is read
-            yield text
-            if not full:
+            page = _read_page(account_id, f, after, dialect)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix='csv-export') as reader:
+        page = reader.submit(_read_page, account_id, f, None, dialect).result()
+        while page[0]:
+            more = len(page[0]) == PAGE_ROWS
+            next_page = reader.submit(_read_page, account_id, f, _after(page[0], dialect), dialect) if more else None
+            yield page
+            del page
+            if next_page is None:
                 return
+            page = next_page.result()
+
+
+def _read_page(account_id: int, f: GenerationFilter, after, dialect: str) -> tuple[list[tuple], bool]:
+    with db.read_scope() as session:  # one short read transaction; both reads below see the same rows
+        connection = session.connection()
+        rows = _fetch(connection, _page_query(account_id, f, after, dialect, joined=True))
+        if not rows or _plain_joins(rows):
+            return rows, True
+        # some text needs quoting or an apostrophe: read the page again, one field a column
+        return _fetch(connection, _page_query(account_id, f, after, dialect, joined=False)), False
+
+
+def _after(rows: list[tuple], dialect: str) -> tuple[object, str]:
+    """The keyset bound after these rows: (created_at as stored, id)."""
+    last_at = rows[-1][STORED_AT]
+    return (last_at if dialect == 'sqlite' else _utc_moment(last_at)), rows[-1][ID]
 
 
 def safe_cell(value: object) -> object:
@@ -88,32 +120,38 @@ def safe_cell(value: object) -> object:
     return '' if value is None else value
 
 
-def _page_query(account_id: int, f: GenerationFilter, after: tuple[object, str] | None, text_times: bool):
+def _fetch(connection, query) -> list[tuple]:
+    result = connection.execute(query)
+    rows = result.cursor.fetchall()  # plain tuples: no Row objects, no per-value processing
+    result.close()
+    return rows
+
+
+def _page_query(account_id: int, f: GenerationFilter, after: tuple[object, str] | None, dialect: str, joined: bool):
     """A page of rows after `after` (created_at as the driver gives it, id), newest first.
 
-    created_at comes as SQLite stores it, 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC; other databases write it
-    so (text_times): cheaper to read than a datetime, and the same for the formatting."""
+    created_at comes as SQLite stores it, 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC; PostgreSQL writes it so:
+    cheaper to read than a datetime, and the same for the formatting. With `joined`, the fields from
+    key_id to currency come as one text, and methodology_version with estimated as another (see
+    _plain_joins); otherwise one field a column."""
     g = Generation
     stored_at = type_coerce(g.created_at, NullType())  # the driver's value as it is: cheap to read and to bind back
-    as_text = func.to_char(func.timezone('UTC', g.created_at), 'YYYY-MM-DD HH24:MI:SS.US')
-    shown_at = as_text if text_times else stored_at
+    sqlite = dialect == 'sqlite'
+    estimated = case((g.estimated, 'True'), (~g.estimated, 'False'), else_='')
+    if joined:
+        middle = [_comma_joined(sqlite, g.api_key_id, g.requested_model, g.model, g.provider, g.region,
+                                g.prompt_tokens, g.completion_tokens, g.total_tokens, g.latency_ms, g.status,
+                                _cost_text(sqlite), g.currency)]  # fmt: skip
+        end = [_comma_joined(sqlite, g.methodology_version, estimated)]
+    else:
+        tokens = (g.prompt_tokens, g.completion_tokens, g.total_tokens)
+        middle = [func.coalesce(cast(g.api_key_id, String), ''), g.requested_model, g.model, g.provider, g.region,
+                  _comma_joined(sqlite, *tokens, g.latency_ms), g.status, g.cost_micros, g.currency]  # fmt: skip
+        end = [g.methodology_version, estimated]
     query = filtered(account_id, f).with_only_columns(
         g.id,
-        shown_at,
-        func.coalesce(cast(g.api_key_id, String), ''),
-        g.requested_model,
-        g.model,
-        g.provider,
-        g.region,
-        _joined(
-            cast(g.prompt_tokens, String),
-            cast(g.completion_tokens, String),
-            cast(g.total_tokens, String),
-            func.coalesce(cast(g.latency_ms, String), ''),
-        ),
-        g.status,
-        g.cost_micros,
-        g.currency,
+        stored_at if sqlite else func.to_char(func.timezone('UTC', g.created_at), 'YYYY-MM-DD HH24:MI:SS.US'),
+        *middle,
         g.energy_wh,
         g.energy_wh_low,
         g.energy_wh_high,
@@ -121,8 +159,7 @@ def _page_query(account_id: int, f: GenerationFilter, after: tuple[object, str] 
         g.carbon_g_low,
         g.carbon_g_high,
         g.grid_intensity_g_per_kwh,
-        g.methodology_version,
-        case((g.estimated, 'True'), (~g.estimated, 'False'), else_=''),
+        *end,
         func.coalesce(g.external_id, ''),
         maintain_column_froms=True,
     )
@@ -131,41 +168,72 @@ def _page_query(account_id: int, f: GenerationFilter, after: tuple[object, str] 
     return query.order_by(g.created_at.desc(), g.id.desc()).limit(PAGE_ROWS)
 
 
-def _joined(*texts):
-    """SQL texts joined by commas: integers as one field (they never need quoting nor an apostrophe)."""
-    joined = texts[0]
-    for text in texts[1:]:
-        joined = joined + literal_column("','", String) + text
-    return joined
+def _comma_joined(sqlite: bool, *columns):
+    """One text: the columns as text (NULL as nothing) joined by commas."""
+    if sqlite:
+        return func.printf(','.join(['%s'] * len(columns)), *columns)
+    return func.concat(*[part for column in columns for part in (literal_column("','"), column)][1:])
 
 
-def _page_writer(zone: str) -> Callable[[list[tuple]], str]:
+def _cost_text(sqlite: bool):
+    """cost_micros as decimal_string writes it, or '"' (never plain, so the page is read again) if negative."""
+    whole, micros = Generation.cost_micros // MICROS, Generation.cost_micros % MICROS
+    if sqlite:
+        text = func.printf('%d.%06d', whole, micros)
+    else:
+        text = func.concat(whole, literal_column("'.'"), func.lpad(cast(micros, String), 6, '0'))
+    return case((Generation.cost_micros >= 0, text), else_='"')
+
+
+def _plain_joins(rows: list[tuple]) -> bool:
+    """Whether the joined texts of a page (_page_query's `joined`) are exactly their fields' CSV: each has
+    all its separators and no more, and no field needs quoting or an apostrophe."""
+    for index, fields in ((JOINED_MIDDLE, 12), (JOINED_END, 2)):
+        joined = ',' + ','.join(map(itemgetter(index), rows))  # so that every field starts after a comma
+        if (
+            joined.count(',') != fields * len(rows)
+            or any(c in joined for c in _QUOTED[1:])  # '"', '\r', '\n'
+            or any(c in joined and ',' + c in joined for c in FORMULA_STARTS)
+        ):
+            return False
+    return True
+
+
+class _PageWriter:
     """Rows of _page_query -> their CSV lines, each ending in CRLF as csv.writer ends them."""
-    cell = _cell_writer()
-    times = _TimeTexts(zone, cell)
-    text = _Memo(cell).__getitem__
-    number = _FloatMemo(cell).__getitem__
-    money = _Memo(lambda micros: cell(decimal_string(micros))).__getitem__
 
-    def careful(value: str) -> str:
-        return cell(value) if value.startswith(FORMULA_STARTS) or any(c in value for c in _QUOTED) else value
+    def __init__(self, zone: str):
+        self.cell = cell = _cell_writer()
+        self.times = _TimeTexts(zone, cell)
+        self.text = _Memo(cell).__getitem__
+        self.numbers = _FloatsMemo(cell).__getitem__
+        self.money = _Memo(lambda micros: cell(decimal_string(micros))).__getitem__
 
-    def page_text(rows: list[tuple]) -> str:
+    def fields(self, rows: list[tuple]) -> str:
+        """Rows read one field a column."""
         columns: list = list(zip(*rows, strict=True))
-        columns[STORED_AT] = times(columns[STORED_AT])  # 'utc,local': two fields in one
         for index in TEXTS:
-            columns[index] = map(text, columns[index])
-        for index in FLOATS:
-            columns[index] = map(number, columns[index])
-        columns[COST] = map(money, columns[COST])
-        for index in (ID, EXTERNAL_ID):
+            columns[index] = map(self.text, columns[index])
+        columns[COST] = map(self.money, columns[COST])
+        return self._lines(columns, FLOATS)
+
+    def joined(self, rows: list[tuple]) -> str:
+        """Rows read with joined texts that _plain_joins has found plain."""
+        return self._lines(list(zip(*rows, strict=True)), JOINED_FLOATS)
+
+    def _lines(self, columns: list, floats: range) -> str:
+        columns[STORED_AT] = self.times(columns[STORED_AT])  # 'utc,local': two fields in one
+        figures = zip(*columns[floats.start : floats.stop], strict=True)
+        columns[floats.start : floats.stop] = [map(self.numbers, figures)]  # the seven fields in one
+        for index in (ID, -1):  # ids and external ids
             if _need_care(columns[index]):
-                columns[index] = map(careful, columns[index])
+                columns[index] = map(self._careful, columns[index])
         lines = list(map(','.join, zip(*columns, strict=True)))
         lines.append('')  # the last line's end, without copying the text once more
         return '\r\n'.join(lines)
 
-    return page_text
+    def _careful(self, value: str) -> str:
+        return self.cell(value) if value.startswith(FORMULA_STARTS) or any(c in value for c in _QUOTED) else value
 
 
 def _need_care(texts: tuple[str, ...]) -> bool:
@@ -223,6 +291,24 @@ class _FloatMemo(dict):
         return text
 
 
+class _FloatsMemo(dict):
+    """Tuples of floats -> their fields joined by commas, computed on first sight (most rows repeat the energy
+    and carbon figures of another); starts afresh past MEMO_SIZE tuples. A tuple holding a zero or NaN is
+    never remembered: 0.0 and -0.0 are equal keys, and NaN equals nothing."""
+
+    def __init__(self, cell: Callable[[object], str]):
+        super().__init__()
+        self.one = _FloatMemo(cell).__getitem__
+
+    def __missing__(self, values: tuple):
+        text = ','.join(map(self.one, values))
+        if all(value.__class__ is float and value and value == value for value in values):
+            if len(self) >= MEMO_SIZE:
+                self.clear()
+            self[values] = text
+        return text
+
+
 class _TimeTexts:
     """Created_at texts of a page, 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (as SQLite stores them, and as
     _page_query has other databases write them) -> 'utc_iso,local_iso' each, as datetime.isoformat()
@@ -241,17 +327,13 @@ class _TimeTexts:
         else:
             self.moment = _utc_moment
         self.templates = _Memo(self._template)  # UTC minute head -> template, or '' where the generic way is needed
-        self.hours: dict[str, tuple[bool, datetime, str]] = {}
+        self.hours = _Memo(self._hour)  # UTC hour head -> what _hour tells, or None
 
     def __call__(self, stored: tuple) -> list[str]:
-        if (
-            stored[0].__class__ is str
-            and set(map(len, stored)) == {26}
-            and set(map(_STORED_MARKS, stored)) == {(':', '.')}
-        ):
-            heads = map(_HEAD, stored)
-            tails = '\0'.join(map(_STORED_TAIL, stored)).replace('.000000', '').split('\0')
-            return self._fill(stored, heads, tails)
+        if stored[0].__class__ is str and set(map(len, stored)) == {26}:
+            tails = '\0'.join(map(_STORED_TAIL, stored))  # ':SS.ffffff' each (the minute is checked in _template)
+            if tails.count(':') == tails.count('.') == len(stored):
+                return self._fill(stored, map(_HEAD, stored), tails.replace('.000000', '').split('\0'))
         return [self._generic(value) for value in stored]
 
     def _fill(self, stored, heads, tails) -> list[str]:
@@ -272,30 +354,32 @@ class _TimeTexts:
         return self.zone
 
     def _template(self, head: str) -> str:
-        try:
-            moment = datetime.fromisoformat(head).replace(tzinfo=UTC)
-        except ValueError:
-            return ''
-        if moment.isoformat(head[10])[:16] != head:
-            return ''  # not the stored form
-        exact, start, offset = self._hour(moment)
-        if not exact:
-            return ''
-        local = (start + timedelta(minutes=moment.minute)).isoformat()[:16]
-        return f'{moment.isoformat()[:16]}{{0}}+00:00,{local}{{0}}{offset}'
+        """The template of a UTC minute 'YYYY-MM-DD HH:MM', or '' where rows need the generic way."""
+        hour = self.hours[head[:13]]
+        minute = head[14:]
+        if not hour or head[13] != ':' or len(minute) != 2 or not minute.isdigit() or minute > '59':
+            return ''  # an hour that changes offset, or not the stored form
+        utc_hour, start, offset, local_hour = hour
+        # with an offset of whole hours, the local minute is the UTC one
+        local = f'{local_hour}:{minute}' if local_hour else (start + timedelta(minutes=int(minute))).isoformat()[:16]
+        return f'{utc_hour}:{minute}{{0}}+00:00,{local}{{0}}{offset}'
 
-    def _hour(self, moment: datetime) -> tuple[bool, datetime, str]:
-        """(whether one whole-minute offset holds all the hour, local start of the hour, that offset's text)."""
-        key = moment.isoformat()[:13]
-        if key not in self.hours:
-            if len(self.hours) >= MEMO_SIZE:
-                self.hours.clear()
-            top = moment.replace(minute=0, second=0, microsecond=0)
-            here = top.astimezone(self.zone or self._open())
-            shift = here.utcoffset()
-            exact = shift == (top + _HOUR_END).astimezone(self.zone).utcoffset() and not shift % _WHOLE_MINUTE
-            self.hours[key] = exact, here.replace(tzinfo=None), here.isoformat()[19:]
-        return self.hours[key]
+    def _hour(self, head: str) -> tuple[str, datetime, str, str] | None:
+        """Of a UTC hour 'YYYY-MM-DD HH' that one whole-minute offset holds throughout: its ISO head
+        'YYYY-MM-DDTHH', its local start, the offset's text, and the local ISO head if the offset is whole
+        hours. None for any other hour, or text in any other form."""
+        try:
+            top = datetime.fromisoformat(head).replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        if top.isoformat(' ')[:13] != head:
+            return None
+        here = top.astimezone(self.zone or self._open())
+        shift = here.utcoffset()
+        if shift != (top + _HOUR_END).astimezone(self.zone).utcoffset() or shift % _WHOLE_MINUTE:
+            return None
+        local = here.isoformat()
+        return top.isoformat()[:13], here.replace(tzinfo=None), local[19:], '' if here.minute else local[:13]
 
 
 def _utc_moment(text: str) -> datetime:
