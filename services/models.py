@@ -92,7 +92,24 @@ class Generation(SQLModel, table=True):
     routing_trace: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
-class UsageHour(SQLModel, table=True):
+class UsageSums(SQLModel):
+    """What the usage rollups add up per bucket (money in micro-units, energy in Wh, carbon in g)."""
+
+    requests: int = Field(default=0, sa_type=BigInteger)
+    prompt_tokens: int = Field(default=0, sa_type=BigInteger)
+    completion_tokens: int = Field(default=0, sa_type=BigInteger)
+    cost_micros: int = Field(default=0, sa_type=BigInteger)
+    energy_wh_low: float = 0.0
+    energy_wh: float = 0.0
+    energy_wh_high: float = 0.0
+    carbon_g_low: float = 0.0
+    carbon_g: float = 0.0
+    carbon_g_high: float = 0.0
+    estimated_requests: int = Field(default=0, sa_type=BigInteger)
+    estimated_energy_wh: float = 0.0
+
+
+class UsageHour(UsageSums, table=True):
     """Rollup per UTC hour x key x model x provider x region, written with its generations."""
 
     __tablename__ = 'usage_hour'
@@ -117,21 +134,9 @@ class UsageHour(SQLModel, table=True):
     provider: str = Field(max_length=60)
     region: str = Field(max_length=60)
     methodology_version: str = Field(max_length=60)
-    requests: int = Field(default=0, sa_type=BigInteger)
-    prompt_tokens: int = Field(default=0, sa_type=BigInteger)
-    completion_tokens: int = Field(default=0, sa_type=BigInteger)
-    cost_micros: int = Field(default=0, sa_type=BigInteger)
-    energy_wh_low: float = 0.0
-    energy_wh: float = 0.0
-    energy_wh_high: float = 0.0
-    carbon_g_low: float = 0.0
-    carbon_g: float = 0.0
-    carbon_g_high: float = 0.0
-    estimated_requests: int = Field(default=0, sa_type=BigInteger)
-    estimated_energy_wh: float = 0.0
 
 
-class UsageDay(SQLModel, table=True):
+class UsageDay(UsageSums, table=True):
     """UsageHour summed per UTC day: windows of weeks and months (and the all-time balance) read whole
     days here and only their ragged edges from usage_hour, so their cost does not grow with traffic."""
 
@@ -151,18 +156,6 @@ class UsageDay(SQLModel, table=True):
     provider: str = Field(max_length=60)
     region: str = Field(max_length=60)
     methodology_version: str = Field(max_length=60)
-    requests: int = Field(default=0, sa_type=BigInteger)
-    prompt_tokens: int = Field(default=0, sa_type=BigInteger)
-    completion_tokens: int = Field(default=0, sa_type=BigInteger)
-    cost_micros: int = Field(default=0, sa_type=BigInteger)
-    energy_wh_low: float = 0.0
-    energy_wh: float = 0.0
-    energy_wh_high: float = 0.0
-    carbon_g_low: float = 0.0
-    carbon_g: float = 0.0
-    carbon_g_high: float = 0.0
-    estimated_requests: int = Field(default=0, sa_type=BigInteger)
-    estimated_energy_wh: float = 0.0
 
 
 class RouteHour(SQLModel, table=True):
