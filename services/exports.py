@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, case, cast, func, literal_column, tuple_, type_coerce
+from sqlalchemy import Select, String, bindparam, case, cast, func, literal_column, tuple_, type_coerce
 from sqlalchemy.types import NullType
 
 from services import db
@@ -74,22 +74,22 @@ def _pages(account_id: int, f: GenerationFilter) -> Iterator[tuple[list[tuple], 
     On SQLite, in this thread. On a database server, each page is read in a helper thread while the one
     before is formatted: the server works on the next page meanwhile (Python waits for it without the GIL).
     SQLite gives the GIL back at every row, which a second thread would turn into waits of milliseconds."""
-    dialect = db.get_engine().dialect.name
-    if dialect == 'sqlite':
-        page = _read_page(account_id, f, None, dialect)
+    queries = _PageQueries(account_id, f)
+    if queries.sqlite:
+        page = _read_page(queries, None)
         while page[0]:
-            after, more = _after(page[0], dialect), len(page[0]) == PAGE_ROWS
+            after, more = _after(page[0], queries.sqlite), len(page[0]) == queries.limit
             yield page
             del page
             if not more:
                 return
-            page = _read_page(account_id, f, after, dialect)
+            page = _read_page(queries, after)
         return
     with ThreadPoolExecutor(1, thread_name_prefix='csv-export') as reader:
-        page = reader.submit(_read_page, account_id, f, None, dialect).result()
+        page = reader.submit(_read_page, queries, None).result()
         while page[0]:
-            more = len(page[0]) == PAGE_ROWS
-            next_page = reader.submit(_read_page, account_id, f, _after(page[0], dialect), dialect) if more else None
+            more = len(page[0]) == queries.limit
+            next_page = reader.submit(_read_page, queries, _after(page[0], queries.sqlite)) if more else None
             yield page
             del page
             if next_page is None:
@@ -97,20 +97,38 @@ def _pages(account_id: int, f: GenerationFilter) -> Iterator[tuple[list[tuple], 
             page = next_page.result()
 
 
-def _read_page(account_id: int, f: GenerationFilter, after, dialect: str) -> tuple[list[tuple], bool]:
+def _read_page(queries: _PageQueries, after: tuple[object, str] | None) -> tuple[list[tuple], bool]:
+    """The page after `after` (None: the first), and whether it was read with joined texts."""
+    keyset = {} if after is None else {'after_at': after[0], 'after_id': after[1]}
     with db.read_scope() as session:  # one short read transaction; both reads below see the same rows
         connection = session.connection()
-        rows = _fetch(connection, _page_query(account_id, f, after, dialect, joined=True))
+        rows = _fetch(connection, queries.get(joined=True, first=after is None), keyset)
         if not rows or _plain_joins(rows):
             return rows, True
         # some text needs quoting or an apostrophe: read the page again, one field a column
-        return _fetch(connection, _page_query(account_id, f, after, dialect, joined=False)), False
+        return _fetch(connection, queries.get(joined=False, first=after is None), keyset), False
 
 
-def _after(rows: list[tuple], dialect: str) -> tuple[object, str]:
+class _PageQueries:
+    """The page queries of one export, each built once (building one costs about as much as reading
+    300 rows)."""
+
+    def __init__(self, account_id: int, f: GenerationFilter):
+        self.sqlite = db.get_engine().dialect.name == 'sqlite'
+        self.limit = PAGE_ROWS
+        self.account_id, self.f = account_id, f
+        self.built: dict[tuple[bool, bool], Select] = {}
+
+    def get(self, *, joined: bool, first: bool) -> Select:
+        if (joined, first) not in self.built:
+            self.built[joined, first] = _page_query(self.account_id, self.f, self.sqlite, joined, first, self.limit)
+        return self.built[joined, first]
+
+
+def _after(rows: list[tuple], sqlite: bool) -> tuple[object, str]:
     """The keyset bound after these rows: (created_at as stored, id)."""
     last_at = rows[-1][STORED_AT]
-    return (last_at if dialect == 'sqlite' else _utc_moment(last_at)), rows[-1][ID]
+    return (last_at if sqlite else _utc_moment(last_at)), rows[-1][ID]
 
 
 def safe_cell(value: object) -> object:
@@ -120,15 +138,16 @@ def safe_cell(value: object) -> object:
     return '' if value is None else value
 
 
-def _fetch(connection, query) -> list[tuple]:
-    result = connection.execute(query)
+def _fetch(connection, query: Select, parameters: dict) -> list[tuple]:
+    result = connection.execute(query, parameters)
     rows = result.cursor.fetchall()  # plain tuples: no Row objects, no per-value processing
     result.close()
     return rows
 
 
-def _page_query(account_id: int, f: GenerationFilter, after: tuple[object, str] | None, dialect: str, joined: bool):
-    """A page of rows after `after` (created_at as the driver gives it, id), newest first.
+def _page_query(account_id: int, f: GenerationFilter, sqlite: bool, joined: bool, first: bool, limit: int) -> Select:
+    """A page of rows, newest first: the first, or those after (after_at, after_id) (created_at as the
+    driver gives it, id).
 
     created_at comes as SQLite stores it, 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC; PostgreSQL writes it so:
     cheaper to read than a datetime, and the same for the formatting. With `joined`, the fields from
@@ -136,7 +155,6 @@ def _page_query(account_id: int, f: GenerationFilter, after: tuple[object, str] 
     _plain_joins); otherwise one field a column."""
     g = Generation
     stored_at = type_coerce(g.created_at, NullType())  # the driver's value as it is: cheap to read and to bind back
-    sqlite = dialect == 'sqlite'
     estimated = case((g.estimated, 'True'), (~g.estimated, 'False'), else_='')
     if joined:
         middle = [_comma_joined(sqlite, g.api_key_id, g.requested_model, g.model, g.provider, g.region,
@@ -163,9 +181,10 @@ def _page_query(account_id: int, f: GenerationFilter, after: tuple[object, str] 
         func.coalesce(g.external_id, ''),
         maintain_column_froms=True,
     )
-    if after is not None:
-        query = query.where(tuple_(stored_at, g.id) < tuple_(type_coerce(after[0], NullType()), after[1]))
-    return query.order_by(g.created_at.desc(), g.id.desc()).limit(PAGE_ROWS)
+    if not first:
+        after = tuple_(bindparam('after_at', type_=NullType()), bindparam('after_id', type_=g.id.type))
+        query = query.where(tuple_(stored_at, g.id) < after)
+    return query.order_by(g.created_at.desc(), g.id.desc()).limit(limit)
 
 
 def _comma_joined(sqlite: bool, *columns):
