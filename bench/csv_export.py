@@ -3,6 +3,7 @@
     python bench/csv_export.py                      # N = 1 000 000, SQLite file bench/out/dashboard-1000000.sqlite3
     python bench/csv_export.py --rows 100000
     python bench/csv_export.py --db-url postgresql+psycopg://user@127.0.0.1/bench_{n}
+    python bench/csv_export.py --gzip               # as clients that accept gzip (browsers, httpx) get it
 
 The database is filled by bench/dashboard.py's fill() when it holds fewer than N generations (and kept).
 The app runs as `python app.py --no-demo` on loopback; a key with the read scope is made with
@@ -37,12 +38,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--rows', type=int, default=1_000_000, help='generations in the database (N)')
     parser.add_argument('--db-url', default=f'sqlite:///{ROOT / "bench" / "out" / "dashboard-{n}.sqlite3"}')
+    parser.add_argument('--gzip', action='store_true', help='accept gzip (decoded by the client, as it counts rows)')
     options = parser.parse_args()
     from bench.dashboard import fill
 
     url = options.db_url.format(n=options.rows)
     fill(url, options.rows)
-    result = measure_csv(url, _count(url))
+    result = measure_csv(url, _count(url), gzip=options.gzip)
     print(
         f'{result["rows"]:,} rows, {result["megabytes"]:.0f} MB in {result["seconds"]:.1f} s: '
         f'{result["rows_per_second"]:,.0f} rows/s, {result["megabytes_per_second"]:.0f} MB/s, '
@@ -54,8 +56,10 @@ def main() -> None:
         sys.exit(f'expected {result["rows_expected"]:,} rows, got {result["rows"]:,}')
 
 
-def measure_csv(url: str, rows_expected: int) -> dict:
-    """Download the whole CSV export of the database at `url` from a fresh server; the figures as a dict."""
+def measure_csv(url: str, rows_expected: int, *, gzip: bool = False) -> dict:
+    """Download the whole CSV export of the database at `url` from a fresh server; the figures as a dict.
+
+    `gzip`: accept a gzip-compressed response (the client decompresses it as it reads)."""
     secret = _create_key(url)
     port = _free_port()
     process = subprocess.Popen(
@@ -67,7 +71,7 @@ def measure_csv(url: str, rows_expected: int) -> dict:
     )
     try:
         base = f'http://127.0.0.1:{port}'
-        headers = {'Authorization': f'Bearer {secret}', 'Accept-Encoding': 'identity'}
+        headers = {'Authorization': f'Bearer {secret}', 'Accept-Encoding': 'gzip' if gzip else 'identity'}
         with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
             _wait(client)
             warm = client.get(EXPORT, params={'from': '2999-01-01T00:00:00Z'})  # the header alone
@@ -83,7 +87,7 @@ def measure_csv(url: str, rows_expected: int) -> dict:
             size = lines = 0
             with client.stream('GET', EXPORT) as response:
                 assert response.status_code == 200, response.read()[:200]
-                for chunk in response.iter_raw(1 << 20):
+                for chunk in response.iter_bytes(1 << 20):
                     if first_byte is None:
                         first_byte = time.perf_counter() - began
                     size += len(chunk)
@@ -106,7 +110,8 @@ def measure_csv(url: str, rows_expected: int) -> dict:
         'complete': rows == rows_expected,
         'seconds': seconds,
         'rows_per_second': rows / seconds,
-        'megabytes': size / 1e6,
+        'gzip': gzip,
+        'megabytes': size / 1e6,  # as decoded
         'megabytes_per_second': size / 1e6 / seconds,
         'first_byte_ms': (first_byte or seconds) * 1000,
         'server_cpu_seconds': server_cpu,
