@@ -21,6 +21,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from zoneinfo import ZoneInfo
@@ -121,7 +122,10 @@ class _PageQueries:
 
     def get(self, *, joined: bool, first: bool) -> Select:
         if (joined, first) not in self.built:
-            self.built[joined, first] = _page_query(self.account_id, self.f, self.sqlite, joined, first, self.limit)
+            # After the first page the keyset bound is below `until`: without it, the index is sought from
+            # the bound (a database would otherwise start at `until` and skip every row already sent).
+            f = self.f if first else replace(self.f, until=None)
+            self.built[joined, first] = _page_query(self.account_id, f, self.sqlite, joined, first, self.limit)
         return self.built[joined, first]
 
 

@@ -409,3 +409,51 @@ def test_a_big_export_is_read_and_handed_on_a_page_at_a_time(session, account, m
     assert lines == 20_000 and len(reads) == 41  # 40 full pages, then an empty one
     # A page's rows and text at a time: the rows of the whole export would take about 4 times its text.
     assert peak < size / 3, (peak, size)
+
+
+def test_every_page_query_seeks_its_page_in_an_index(session, account, monkeypatch):
+    """Each page starts where the last one ended, found in an index: an export is linear in its rows."""
+    monkeypatch.setattr(exports, 'PAGE_ROWS', 5)
+    key = create_key(session, account, name='k', scopes=['read']).key.id
+    start = datetime(2026, 4, 1, tzinfo=UTC)
+    session.add_all(
+        _generation(
+            account, id=f'gen-{i:03d}', created_at=start + timedelta(minutes=i), api_key_id=key if i % 2 else None
+        )
+        for i in range(40)
+    )
+    session.commit()
+    filters = [
+        GenerationFilter(),
+        GenerationFilter(model='openai/gpt-4o-mini'),
+        GenerationFilter(key_id=key),
+        GenerationFilter(provider='openai', region='us-east-1'),
+        GenerationFilter(since=start + timedelta(minutes=3), until=start + timedelta(minutes=33)),
+    ]
+    statements = []
+    engine = db.get_engine()
+
+    def capture(_conn, _cursor, statement, parameters, *_):
+        if statement.lstrip().startswith('SELECT') and 'FROM generation' in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, 'before_cursor_execute', capture)
+    try:
+        for f in filters:
+            assert ''.join(generations_csv(account, f)).count('\r\n') > 5
+    finally:
+        event.remove(engine, 'before_cursor_execute', capture)
+    dialect = engine.dialect.name
+    later_pages = [(s, p) for s, p in statements if 'generation.id) <' in s]  # after a keyset bound
+    assert len(later_pages) >= 4 * len(filters)
+    with engine.connect() as connection:
+        for statement, parameters in later_pages:
+            if dialect == 'sqlite':
+                plan = ' '.join(
+                    r[-1] for r in connection.exec_driver_sql(f'EXPLAIN QUERY PLAN {statement}', parameters)
+                )
+                assert 'SEARCH generation USING INDEX' in plan and '(created_at,id)<' in plan, plan
+            else:
+                connection.exec_driver_sql('SET enable_seqscan = off')
+                plan = ' '.join(r[0] for r in connection.exec_driver_sql(f'EXPLAIN {statement}', parameters))
+                assert 'Index Cond' in plan and 'ROW(created_at' in plan and 'Sort' not in plan, plan
