@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -26,7 +27,19 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, bindparam, case, cast, func, literal_column, tuple_, type_coerce
+from sqlalchemy import (
+    Connection,
+    LargeBinary,
+    Select,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.types import NullType
 
 from services import db
@@ -48,8 +61,10 @@ MEMO_SIZE = 20_000  # distinct values remembered per kind before starting afresh
 ID, STORED_AT, COST = 0, 1, 9
 TEXTS = (3, 4, 5, 6, 8, 10, 18)  # requested_model, model, provider, region, status, currency, methodology_version
 FLOATS = range(11, 18)  # energy_wh (value, low, high), carbon_g (value, low, high), grid intensity
-# ...or with joined texts: id, created_at, key_id to currency, the floats, methodology and estimated, external id
-JOINED_MIDDLE, JOINED_FLOATS, JOINED_END = 2, range(3, 10), 10
+# ...or with joined texts: id, created_at, key_id to currency, the seven floats (on a database server, packed
+# in one value), methodology and estimated, external id
+JOINED_MIDDLE, JOINED_FLOATS, JOINED_END = 2, range(3, 10), -2
+PACKED = 3
 
 _QUOTED = (',', '"', '\r', '\n')  # csv.writer quotes a field holding any of these
 _FIRST = itemgetter(slice(0, 1))
@@ -64,50 +79,54 @@ def generations_csv(account: Account, f: GenerationFilter) -> Iterator[str]:
     yield ','.join(COLUMNS) + '\r\n'
     writer = _PageWriter(account.timezone)
     for page in _pages(account.id, f):
-        text = writer.joined(page[0]) if page[1] else writer.fields(page[0])
+        text = writer.write(*page)
         del page  # not kept while the next page is read
         yield text
 
 
-def _pages(account_id: int, f: GenerationFilter) -> Iterator[tuple[list[tuple], bool]]:
-    """The pages of rows, each read in its own read transaction, and whether it was read with joined texts.
+def _pages(account_id: int, f: GenerationFilter) -> Iterator[tuple[list[tuple], str]]:
+    """The pages of rows, each read in its own read transaction, with their layout (see _read_page).
 
     On SQLite, in this thread. On a database server, each page is read in a helper thread while the one
     before is formatted: the server works on the next page meanwhile (Python waits for it without the GIL).
     SQLite gives the GIL back at every row, which a second thread would turn into waits of milliseconds."""
     queries = _PageQueries(account_id, f)
-    if queries.sqlite:
-        page = _read_page(queries, None)
-        while page[0]:
-            after, more = _after(page[0], queries.sqlite), len(page[0]) == queries.limit
-            yield page
-            del page
-            if not more:
-                return
-            page = _read_page(queries, after)
-        return
-    with ThreadPoolExecutor(1, thread_name_prefix='csv-export') as reader:
-        page = reader.submit(_read_page, queries, None).result()
-        while page[0]:
-            more = len(page[0]) == queries.limit
-            next_page = reader.submit(_read_page, queries, _after(page[0], queries.sqlite)) if more else None
-            yield page
-            del page
-            if next_page is None:
-                return
-            page = next_page.result()
+    # one connection for the export (a read-only one, see db.read_scope), a transaction a page
+    with db.get_engine().execution_options(read_only=True).connect() as connection:
+        if queries.sqlite:
+            page = _read_page(connection, queries, None)
+            while page[0]:
+                after, more = _after(page[0], queries.sqlite), len(page[0]) == queries.limit
+                yield page
+                del page
+                if not more:
+                    return
+                page = _read_page(connection, queries, after)
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix='csv-export') as reader:  # waits for its read on exit
+            page = reader.submit(_read_page, connection, queries, None).result()
+            while page[0]:
+                more = len(page[0]) == queries.limit
+                after = _after(page[0], queries.sqlite)
+                next_page = reader.submit(_read_page, connection, queries, after) if more else None
+                yield page
+                del page
+                if next_page is None:
+                    return
+                page = next_page.result()
 
 
-def _read_page(queries: _PageQueries, after: tuple[object, str] | None) -> tuple[list[tuple], bool]:
-    """The page after `after` (None: the first), and whether it was read with joined texts."""
+def _read_page(connection: Connection, queries: _PageQueries, after) -> tuple[list[tuple], str]:
+    """The page after `after` (None: the first), and its layout: 'joined' texts (with the floats 'packed'
+    on a database server) or one field a column, 'fields'."""
     keyset = {} if after is None else {'after_at': after[0], 'after_id': after[1]}
-    with db.read_scope() as session:  # one short read transaction; both reads below see the same rows
-        connection = session.connection()
+    joined = 'joined' if queries.sqlite else 'packed'
+    with connection.begin():  # one short read transaction; both reads below see the same rows
         rows = _fetch(connection, queries.get(joined=True, first=after is None), keyset)
-        if not rows or _plain_joins(rows):
-            return rows, True
+        if not rows or (_plain_joins(rows) and (queries.sqlite or None not in map(itemgetter(PACKED), rows))):
+            return rows, joined
         # some text needs quoting or an apostrophe: read the page again, one field a column
-        return _fetch(connection, queries.get(joined=False, first=after is None), keyset), False
+        return _fetch(connection, queries.get(joined=False, first=after is None), keyset), 'fields'
 
 
 class _PageQueries:
@@ -170,17 +189,18 @@ def _page_query(account_id: int, f: GenerationFilter, sqlite: bool, joined: bool
         middle = [func.coalesce(cast(g.api_key_id, String), ''), g.requested_model, g.model, g.provider, g.region,
                   _comma_joined(sqlite, *tokens, g.latency_ms), g.status, g.cost_micros, g.currency]  # fmt: skip
         end = [g.methodology_version, estimated]
+    figures = [g.energy_wh, g.energy_wh_low, g.energy_wh_high, g.carbon_g, g.carbon_g_low, g.carbon_g_high,
+               g.grid_intensity_g_per_kwh]  # fmt: skip
+    if joined and not sqlite:  # their 8-byte IEEE 754 forms, one after the other: exact, and cheap to send
+        packed = func.float8send(figures[0])
+        for figure in figures[1:]:
+            packed = packed.op('||', return_type=LargeBinary())(func.float8send(figure))
+        figures = [packed]
     query = filtered(account_id, f).with_only_columns(
         g.id,
         stored_at if sqlite else func.to_char(func.timezone('UTC', g.created_at), 'YYYY-MM-DD HH24:MI:SS.US'),
         *middle,
-        g.energy_wh,
-        g.energy_wh_low,
-        g.energy_wh_high,
-        g.carbon_g,
-        g.carbon_g_low,
-        g.carbon_g_high,
-        g.grid_intensity_g_per_kwh,
+        *figures,
         *end,
         func.coalesce(g.external_id, ''),
         maintain_column_froms=True,
@@ -230,24 +250,26 @@ class _PageWriter:
         self.times = _TimeTexts(zone, cell)
         self.text = _Memo(cell).__getitem__
         self.numbers = _FloatsMemo(cell).__getitem__
+        self.packed = _PackedFloatsMemo(self.numbers).__getitem__
         self.money = _Memo(lambda micros: cell(decimal_string(micros))).__getitem__
 
-    def fields(self, rows: list[tuple]) -> str:
-        """Rows read one field a column."""
+    def write(self, rows: list[tuple], layout: str) -> str:
+        """The lines of rows read in this layout (see _read_page)."""
         columns: list = list(zip(*rows, strict=True))
-        for index in TEXTS:
-            columns[index] = map(self.text, columns[index])
-        columns[COST] = map(self.money, columns[COST])
-        return self._lines(columns, FLOATS)
+        if layout == 'fields':
+            for index in TEXTS:
+                columns[index] = map(self.text, columns[index])
+            columns[COST] = map(self.money, columns[COST])
+        if layout == 'packed':
+            columns[PACKED] = map(self.packed, columns[PACKED])
+        else:
+            floats = FLOATS if layout == 'fields' else JOINED_FLOATS
+            figures = zip(*columns[floats.start : floats.stop], strict=True)
+            columns[floats.start : floats.stop] = [map(self.numbers, figures)]  # the seven fields in one
+        return self._lines(columns)
 
-    def joined(self, rows: list[tuple]) -> str:
-        """Rows read with joined texts that _plain_joins has found plain."""
-        return self._lines(list(zip(*rows, strict=True)), JOINED_FLOATS)
-
-    def _lines(self, columns: list, floats: range) -> str:
+    def _lines(self, columns: list) -> str:
         columns[STORED_AT] = self.times(columns[STORED_AT])  # 'utc,local': two fields in one
-        figures = zip(*columns[floats.start : floats.stop], strict=True)
-        columns[floats.start : floats.stop] = [map(self.numbers, figures)]  # the seven fields in one
         for index in (ID, -1):  # ids and external ids
             if _need_care(columns[index]):
                 columns[index] = map(self._careful, columns[index])
@@ -329,6 +351,22 @@ class _FloatsMemo(dict):
             if len(self) >= MEMO_SIZE:
                 self.clear()
             self[values] = text
+        return text
+
+
+class _PackedFloatsMemo(dict):
+    """Floats packed as big-endian IEEE 754 doubles -> their fields joined by commas, computed on first sight
+    (the bytes are an exact key); starts afresh past MEMO_SIZE values."""
+
+    def __init__(self, numbers: Callable[[tuple], str]):
+        super().__init__()
+        self.numbers = numbers
+
+    def __missing__(self, packed: bytes):
+        text = self.numbers(struct.unpack(f'>{len(packed) // 8}d', packed))
+        if len(self) >= MEMO_SIZE:
+            self.clear()
+        self[packed] = text
         return text
 
 
