@@ -3,11 +3,13 @@
 import csv
 import io
 import random
+import zlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlmodel import func, select
 
+from api import exports as api_exports
 from services import db, exports
 from services.catalog import get_catalog
 from services.models import Generation
@@ -115,3 +117,28 @@ async def test_the_export_holds_every_row_with_the_database_totals_and_filters(a
 async def test_the_export_needs_the_read_scope(api, make_key):
     assert (await api.get('/api/v1/generations.csv')).status_code == 401
     assert (await api.get('/api/v1/generations.csv', headers=make_key('ingest'))).status_code == 403
+
+
+async def test_a_download_left_early_ends_the_export_after_the_chunk_in_the_making():
+    events = []
+
+    def chunks():
+        try:
+            for i in range(5):
+                events.append(f'made {i}')
+                yield f'chunk {i}'
+        finally:
+            events.append('closed')
+
+    made = api_exports._made_ahead(chunks())
+    assert await anext(made) == 'chunk 0'
+    await made.aclose()  # the client has gone
+    assert events == ['made 0', 'made 1', 'closed']
+
+    zipped = api_exports._gzipped(api_exports._made_ahead(iter_chunks := chunks()))
+    events.clear()
+    body = await anext(zipped)
+    await zipped.aclose()
+    assert zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body) == b'chunk 0'  # flushed: readable at once
+    assert events[-1] == 'closed'
+    assert iter_chunks.gi_frame is None  # finished
