@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
+from operator import itemgetter, mod
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -375,7 +375,7 @@ class _TimeTexts:
     _page_query has other databases write them) -> 'utc_iso,local_iso' each, as datetime.isoformat()
     writes them.
 
-    Each UTC minute gets a template '<utc minute>{0}+00:00,<local minute>{0}<offset>', filled with the
+    Each UTC minute gets a template '<utc minute>%s+00:00,<local minute>%s<offset>', filled with the
     row's ':SS[.ffffff]'. A minute whose hour changes offset, or a value in any other form, is converted
     row by row the generic way."""
 
@@ -397,12 +397,12 @@ class _TimeTexts:
                 return self._fill(stored, map(_HEAD, stored), tails.replace('.000000', '').split('\0'))
         return [self._generic(value) for value in stored]
 
-    def _fill(self, stored, heads, tails) -> list[str]:
+    def _fill(self, stored, heads, tails: list[str]) -> list[str]:
         templates = list(map(self.templates.__getitem__, heads))
         if '' not in templates:
-            return list(map(str.format, templates, tails))
+            return list(map(mod, templates, zip(tails, tails, strict=True)))
         return [
-            template.format(tail) if template else self._generic(value)
+            template % (tail, tail) if template else self._generic(value)
             for value, template, tail in zip(stored, templates, tails, strict=True)
         ]
 
@@ -423,7 +423,7 @@ class _TimeTexts:
         utc_hour, start, offset, local_hour = hour
         # with an offset of whole hours, the local minute is the UTC one
         local = f'{local_hour}:{minute}' if local_hour else (start + timedelta(minutes=int(minute))).isoformat()[:16]
-        return f'{utc_hour}:{minute}{{0}}+00:00,{local}{{0}}{offset}'
+        return f'{utc_hour}:{minute}%s+00:00,{local}%s{offset}'  # digits, '-', 'T', ':' and '+' only: no other %
 
     def _hour(self, head: str) -> tuple[str, datetime, str, str] | None:
         """Of a UTC hour 'YYYY-MM-DD HH' that one whole-minute offset holds throughout: its ISO head
