@@ -180,9 +180,15 @@ def _page_query(account_id: int, f: GenerationFilter, sqlite: bool, joined: bool
     stored_at = type_coerce(g.created_at, NullType())  # the driver's value as it is: cheap to read and to bind back
     estimated = case((g.estimated, 'True'), (~g.estimated, 'False'), else_='')
     if joined:
-        middle = [_comma_joined(sqlite, g.api_key_id, g.requested_model, g.model, g.provider, g.region,
-                                g.prompt_tokens, g.completion_tokens, g.total_tokens, g.latency_ms, g.status,
-                                _cost_text(sqlite), g.currency)]  # fmt: skip
+        fields = [g.api_key_id, g.requested_model, g.model, g.provider, g.region, g.prompt_tokens, g.completion_tokens,
+                  g.total_tokens, g.latency_ms, g.status, _cost_text(sqlite), g.currency]  # fmt: skip
+        if sqlite:
+            # SQLite's printf ends a text at a NUL character: a requested model holding one (the only free text
+            # among these; the others are names from the catalog, checked when recorded) has its page read again
+            nul = func.instr(g.requested_model, func.char(0)) > 0
+            middle = [func.printf('%s,' * 11 + '%s%s', *fields, case((nul, '"'), else_=''))]
+        else:
+            middle = [_comma_joined(sqlite, *fields)]
         end = [_comma_joined(sqlite, g.methodology_version, estimated)]
     else:
         tokens = (g.prompt_tokens, g.completion_tokens, g.total_tokens)

@@ -346,9 +346,12 @@ def test_plain_pages_are_read_once_and_match_the_generic_formatting(session, acc
         ('region', '=1+1'),
         ('cost_micros', -1),
         ('cost_micros', -(10**12)),
+        ('requested_model', 'a\x00b'),  # SQLite only: PostgreSQL refuses NUL in text
     ],
 )
 def test_one_odd_value_makes_its_page_read_again(session, account, field, value):
+    if '\x00' in str(value) and db.get_engine().dialect.name != 'sqlite':
+        pytest.skip('PostgreSQL stores no NUL character in text')
     rows = [_generation(account, id=f'gen-{i}', created_at=datetime(2026, 1, 1, i, tzinfo=UTC)) for i in range(4)]
     setattr(rows[2], field, value)
     session.add_all(rows)
