@@ -4,12 +4,15 @@ The text is exactly what `csv.writer` writes for `safe_cell` of every value (see
 built for speed, as an export may hold millions of rows:
 
 - Only the needed columns are read, with a core select (no ORM objects, no per-value processing), newest
-  first, in keyset pages of PAGE_ROWS rows, each in its own short read transaction that ends before the
-  page's text is handed on: a slow client never keeps a transaction (nor, on SQLite, the WAL) open.
-- A page is formatted column by column with C-level maps. Values that repeat (model, provider, region,
-  status, currency, cost, energy and carbon figures) are formatted on first sight and looked up after
-  that (`_Memo`, bounded). Ids and external ids are checked a page at a time and written as they are
-  unless one of them needs quoting or a leading apostrophe.
+  first, in keyset pages of PAGE_ROWS rows: one connection for the export, a short read transaction a
+  page, ended before the page's text is handed on (a slow client never keeps a transaction, nor on
+  SQLite the WAL, open). On PostgreSQL the next page is read in a helper thread meanwhile.
+- The database joins most fields of a row into two texts (`_page_query`): used as they are when each
+  has exactly its separators and no field needs quoting or an apostrophe (`_plain_joins`, a page at a
+  time), else the page is read again one field a column. The seven energy and carbon figures are
+  formatted once per distinct tuple (`_FloatsMemo`, bounded; on PostgreSQL they come packed as doubles).
+- A page is formatted column by column with C-level maps and joins. Ids and external ids are checked a
+  page at a time and written as they are unless one of them needs quoting or a leading apostrophe.
 - Times (`_TimeTexts`): the UTC text is cut from the stored one, and the local time of a UTC minute
   reuses its hour's offset when that offset is the same at both ends of the hour and a whole number of
   minutes (no zone changes its offset twice within a day); any other row takes zoneinfo's way.
@@ -75,7 +78,7 @@ _WHOLE_MINUTE = timedelta(minutes=1)
 
 
 def generations_csv(account: Account, f: GenerationFilter) -> Iterator[str]:
-    """Header then one line per generation, newest first; opens its own sessions so it can outlive a request."""
+    """Header then one line per generation, newest first; reads on its own connection, so it can outlive a request."""
     yield ','.join(COLUMNS) + '\r\n'
     writer = _PageWriter(account.timezone)
     for page in _pages(account.id, f):

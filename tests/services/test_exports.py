@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import random
+import sqlite3
 import tracemalloc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -460,3 +461,27 @@ def test_every_page_query_seeks_its_page_in_an_index(session, account, monkeypat
                 connection.exec_driver_sql('SET enable_seqscan = off')
                 plan = ' '.join(r[0] for r in connection.exec_driver_sql(f'EXPLAIN {statement}', parameters))
                 assert 'Index Cond' in plan and 'ROW(created_at' in plan and 'Sort' not in plan, plan
+
+
+def test_no_transaction_stays_open_while_the_client_reads(session, account, monkeypatch):
+    monkeypatch.setattr(exports, 'PAGE_ROWS', 10)
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    session.add_all(_generation(account, id=f'gen-{i:02d}', created_at=start + timedelta(seconds=i)) for i in range(35))
+    session.commit()
+    chunks = generations_csv(account, GenerationFilter())
+    text = next(chunks) + next(chunks)  # the header and a first page: the export now waits for its client
+    engine = db.get_engine()
+    if engine.dialect.name == 'sqlite':  # any open reader would keep a checkpoint from the end of the WAL
+        with closing(sqlite3.connect(engine.url.database, isolation_level=None)) as other:
+            busy, _, _ = other.execute('PRAGMA wal_checkpoint(TRUNCATE)').fetchone()
+        assert busy == 0
+    else:
+        with engine.connect() as other:
+            states = other.exec_driver_sql(
+                'SELECT state FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()'
+            ).scalars()
+            assert 'idle in transaction' not in set(states)
+    with db.session_scope() as writer:  # and writers go on meanwhile
+        writer.add(_generation(account, id='gen-new', created_at=start + timedelta(days=1)))
+    text += ''.join(chunks)
+    assert text.count('\r\n') == 1 + 35 and 'gen-new' not in text  # newer than the export's first page
