@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, func, insert, select
 
-from services import db, exports
+from services import csv_lines, db, exports
 from services.accounts import create_account
 from services.exports import COLUMNS, generations_csv, safe_cell
 from services.generation_queries import GenerationFilter, filtered
@@ -388,7 +388,7 @@ def test_filters_and_small_pages_match_the_generic_formatting(session, account, 
 
 def test_a_big_export_is_read_and_handed_on_a_page_at_a_time(session, account, monkeypatch):
     monkeypatch.setattr(exports, 'PAGE_ROWS', 500)
-    monkeypatch.setattr(exports, 'MEMO_SIZE', 500)  # the formatted-value caches are bounded too
+    monkeypatch.setattr(csv_lines, 'MEMO_SIZE', 500)  # the formatted-value caches are bounded too
     rng = random.Random(3)
     start = datetime(2026, 5, 1, tzinfo=UTC)
     values = [rng.random() * 10 for _ in range(300)]
