@@ -92,8 +92,16 @@ class Generation(SQLModel, table=True):
     routing_trace: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
-class UsageSums(SQLModel):
-    """What the usage rollups add up per bucket (money in micro-units, energy in Wh, carbon in g)."""
+class UsageRollup(SQLModel):
+    """A usage rollup's bucket (all but its time) and what it adds up there (money in micro-units, energy in
+    Wh, carbon in g): the columns usage_hour and usage_day share."""
+
+    account_id: int = Field(foreign_key='account.id')
+    api_key_id: int = 0  # 0: recorded without a key
+    model: str = Field(max_length=120)
+    provider: str = Field(max_length=60)
+    region: str = Field(max_length=60)
+    methodology_version: str = Field(max_length=60)
 
     requests: int = Field(default=0, sa_type=BigInteger)
     prompt_tokens: int = Field(default=0, sa_type=BigInteger)
@@ -109,7 +117,7 @@ class UsageSums(SQLModel):
     estimated_energy_wh: float = 0.0
 
 
-class UsageHour(UsageSums, table=True):
+class UsageHour(UsageRollup, table=True):
     """Rollup per UTC hour x key x model x provider x region, written with its generations."""
 
     __tablename__ = 'usage_hour'
@@ -127,16 +135,10 @@ class UsageHour(UsageSums, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key='account.id')
     hour: datetime
-    api_key_id: int = 0  # 0: recorded without a key
-    model: str = Field(max_length=120)
-    provider: str = Field(max_length=60)
-    region: str = Field(max_length=60)
-    methodology_version: str = Field(max_length=60)
 
 
-class UsageDay(UsageSums, table=True):
+class UsageDay(UsageRollup, table=True):
     """UsageHour summed per UTC day: windows of weeks and months (and the all-time balance) read whole
     days here and only their ragged edges from usage_hour, so their cost does not grow with traffic."""
 
@@ -149,13 +151,7 @@ class UsageDay(UsageSums, table=True):
     )  # fmt: skip
 
     id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key='account.id')
     day: datetime  # 00:00 UTC
-    api_key_id: int = 0
-    model: str = Field(max_length=120)
-    provider: str = Field(max_length=60)
-    region: str = Field(max_length=60)
-    methodology_version: str = Field(max_length=60)
 
 
 class RouteHour(SQLModel, table=True):
