@@ -70,8 +70,8 @@ class RetentionForm:
             'so you can open it from the dashboard. You can have older records deleted.'
         ).classes('text-sm')
         ui.label(
-            'Your balance, usage totals, reports, invoices and eco figures do not change: they are kept in hourly '
-            'summaries. Prompts and responses are never stored, so there is no content to delete.'
+            'Your balance, usage totals, reports, invoices and eco figures do not change: they are kept in hourly and '
+            'daily summaries. Prompts and responses are never stored, so there is no content to delete.'
         ).classes('text-sm lr-muted')
         days = account.retention_days
         self.mode = ui.radio(MODES, value='all' if days is None else 'days').props('dense').classes('gap-1')
