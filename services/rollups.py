@@ -112,7 +112,9 @@ def _buckets(rollup: Rollup, generations: list[Mapping[str, Any]]) -> list[dict[
         if 'estimated_requests' in row and g['estimated']:
             row['estimated_requests'] += 1
             row['estimated_energy_wh'] += g['energy_wh']
-    return list(buckets.values())
+    # one order for every writer: concurrent transactions then lock shared buckets in the same order and
+    # wait for each other instead of deadlocking (PostgreSQL aborts one of a deadlocked pair)
+    return [buckets[key] for key in sorted(buckets)]
 
 
 def _upsert(session: Session, rollup: Rollup, rows: list[dict[str, Any]]) -> None:

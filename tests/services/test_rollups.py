@@ -7,7 +7,7 @@ from sqlalchemy import delete, func
 from sqlmodel import select
 
 from services.catalog import get_catalog
-from services.ingest import record_generation
+from services.ingest import parse, record_generation
 from services.keys import create_key
 from services.models import Generation, RouteHour, UsageDay, UsageHour
 from services.rollups import ROLLUPS, rebuild_rollups, usage_window
@@ -122,3 +122,48 @@ def test_a_usage_window_equals_the_hourly_buckets_it_covers(session, account):
             sum(h.requests for h in covered),
             sum(h.cost_micros for h in covered),
         ), since
+
+
+def test_concurrent_batches_sharing_buckets_never_deadlock(engine):
+    """Batches that touch the same buckets in opposite orders, at once: every one commits (PostgreSQL
+    would abort one of two transactions that lock shared rollup rows in opposite orders)."""
+    import threading
+
+    from services import db
+    from services.accounts import create_account
+    from services.ingest import prepare_generation, store_generations
+
+    with db.session_scope() as session:
+        account = create_account(session, name='Busy')
+    catalog = get_catalog()
+    offers = catalog.offers[:12]
+    errors = []
+
+    def ingest(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            for _ in range(8):
+                picks = offers if seed % 2 else offers[::-1]
+                rows = [
+                    prepare_generation(
+                        catalog,
+                        account,
+                        parse({'model': o.model, 'provider': o.provider, 'region': o.region, 'prompt_tokens': 5,
+                               'completion_tokens': 5, 'created_at': NOW.isoformat()}),
+                        rng=rng,
+                    )
+                    for o in picks
+                ]  # fmt: skip
+                with db.session_scope() as session:
+                    store_generations(session, rows)
+        except Exception as error:  # noqa: BLE001 (collected and asserted below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=ingest, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with db.session_scope() as session:
+        assert sum(h.requests for h in session.exec(select(UsageHour))) == 4 * 8 * len(offers)
