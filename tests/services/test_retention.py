@@ -158,7 +158,7 @@ def test_prune_all_prunes_every_account_with_retention_and_is_idempotent(session
     first = prune_all(now=NOW)
     assert [(r.account_id, r.retention_days, r.pruned_before) for r in first] == [(account.id, 30, CUTOFF)]
     assert first[0].deleted > 0
-    again = prune_all(now=NOW + timedelta(minutes=5))
+    again = prune_all(now=NOW.replace(minute=59, second=59))  # later, within the same hour: the same cutoff
     assert again[0].deleted == 0 and again[0].pruned_before == CUTOFF
     with db.read_scope() as reader:
         assert len(_stored(reader, keeper.id)) == len(keeper_moments)
