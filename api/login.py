@@ -1,19 +1,32 @@
 """The dashboard's login gate: every page asks for the password when one is configured.
 
-The HTTP API keeps using API keys and is not behind this gate.
+The HTTP API keeps using API keys and is not behind this gate. A session ends for good on sign-out (see
+services/auth.py): pages then redirect to /login, and an open tab's events are refused (api/page_guard.py).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.auth import SESSION_HOURS, SESSION_KEY, check_password, login_config
+from services.auth import (
+    DEVICE_KEY,
+    SESSION_KEY,
+    TOKEN_KEY,
+    check_password,
+    end_every_session,
+    local_path,
+    login_config,
+    start_session,
+)
+from services.auth import session_is_valid as _session_is_valid
+from services.config import get_settings
+from services.login_throttle import client_address
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_PREFIXES = ('/login', '/logout', '/api/', '/_nicegui', '/favicon')
@@ -32,7 +45,7 @@ class LoginGate:
             scope['type'] != 'http'
             or path.startswith(PUBLIC_PREFIXES)
             or not login_config().enabled
-            or is_signed_in(Request(scope))
+            or await run_in_threadpool(is_signed_in, Request(scope))  # may read the session epoch
         ):
             await self.app(scope, receive, send)
             return
@@ -40,21 +53,27 @@ class LoginGate:
 
 
 def is_signed_in(request: Request) -> bool:
-    return float(request.session.get(SESSION_KEY, 0)) > time.time()
+    return _session_is_valid(request.session)
 
 
 @router.post('/login')
 def sign_in(request: Request, password: Annotated[str, Form()] = '', next: Annotated[str, Form()] = '/dashboard'):
-    target = next if next.startswith('/') and not next.startswith('//') else '/dashboard'
-    client = request.client.host if request.client else 'unknown'
-    accepted, message = check_password(client, password)
+    target = local_path(next)
+    settings = get_settings()
+    peer = request.client.host if request.client else 'unknown'
+    client = client_address(peer, request.headers.get('x-forwarded-for'), settings.proxy_networks)
+    accepted, message = check_password(client, password, known_device=request.session.get(DEVICE_KEY) is True)
     if not accepted:
-        return RedirectResponse(f'/login?next={quote(target)}&error={quote(message or "")}', status_code=303)
-    request.session[SESSION_KEY] = time.time() + SESSION_HOURS * 3600
+        return RedirectResponse(f'/login?{urlencode({"next": target, "error": message or ""})}', status_code=303)
+    start_session(request.session)
     return RedirectResponse(target, status_code=303)
 
 
 @router.get('/logout')
-def sign_out(request: Request):
+async def sign_out(request: Request):
+    """Ends every dashboard session (there is one dashboard user), on every process, not only this cookie."""
+    if login_config().enabled:
+        await run_in_threadpool(end_every_session)  # open tabs go to /login within seconds (api/page_guard.py)
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(TOKEN_KEY, None)
     return RedirectResponse('/login', status_code=303)

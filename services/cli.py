@@ -140,11 +140,11 @@ def hash_password_command() -> int:
     """`python app.py hash-password`: asks for a password twice and prints its argon2 hash."""
     import getpass
 
-    from services.auth import hash_password
+    from services.auth import MIN_PASSWORD_LENGTH, hash_password
 
     first = getpass.getpass('Dashboard password: ')
-    if len(first) < 8:
-        print('Use at least 8 characters.')
+    if len(first) < MIN_PASSWORD_LENGTH:
+        print(f'Use at least {MIN_PASSWORD_LENGTH} characters.')
         return 2
     if getpass.getpass('Again: ') != first:
         print('The two entries differ.')

@@ -40,6 +40,12 @@ def fresh_database(folder: Path) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _test_host_name(monkeypatch):
+    """In-process HTTP tests (NiceGUI's `user` fixture) send `Host: test`: the app is told to answer to it."""
+    monkeypatch.setenv('LOWROUTER_ALLOWED_HOSTS', 'test')
+
+
 @pytest.fixture
 def database_url(tmp_path, monkeypatch) -> Iterator[str]:
     with fresh_database(tmp_path) as url:
