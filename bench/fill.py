@@ -4,7 +4,7 @@ What is stored is what the ingestion service stores: a pool of demo-like request
 decisions and traces, several keys and models) is priced and stamped once by `prepare_generation`;
 each of the N generations is one of those requests at its own moment, with its own id. Rows go in
 with the driver's bulk insert (executemany on SQLite, COPY on PostgreSQL) and are added to the
-rollups by `add_to_rollups`, in batches. tests/services/test_bench_fill.py proves the tables equal
+rollups and key spend by `add_to_totals`, in batches. tests/services/test_bench_fill.py proves the tables equal
 those written by `record_generation` for the same requests.
 """
 
@@ -25,9 +25,8 @@ from services import db
 from services.accounts import create_account, current_account
 from services.catalog import get_catalog
 from services.demo import DEMO_KEYS, _demo_key, demo_traffic
-from services.ingest import ID_ALPHABET, ID_TIME_DIGITS, GenerationIn, prepare_generation
+from services.ingest import ID_ALPHABET, ID_TIME_DIGITS, GenerationIn, add_to_totals, prepare_generation
 from services.models import Account, ApiKey, Generation
-from services.rollups import add_to_rollups
 
 POOL = 4000  # distinct requests
 DAYS = 60  # the history spans the last DAYS days, up to now
@@ -171,7 +170,7 @@ class BulkWriter:
             else:
                 marks = ', '.join('?' for _ in COLUMNS)
                 driver.cursor().executemany(f'INSERT INTO generation ({names}) VALUES ({marks})', values)
-            add_to_rollups(session, [row_for(self.rows, planned) for planned in batch])
+            add_to_totals(session, [row_for(self.rows, planned) for planned in batch])
         return len(batch)
 
 

@@ -34,20 +34,27 @@ def sweep(now: datetime) -> None:
     with db.session_scope() as session:
         account_ids = list(session.exec(select(Account.id).order_by(Account.id)))
     for account_id in account_ids:
-        with db.session_scope() as session:
-            account = session.get(Account, account_id)
-            if account is None:  # deleted meanwhile
-                continue
-            ensure_invoices(session, account, now=now)
-            latest = session.exec(
-                select(Invoice)
-                .where(Invoice.account_id == account.id, Invoice.status == 'issued')
-                .order_by(Invoice.period_start.desc())
-            ).first()
-            if latest is not None and latest.period_end >= now - RECENT_INVOICES:
-                email_invoice(session, account, latest)
-        with db.session_scope() as session:
-            account = session.get(Account, account_id)
-            if account is not None:
-                notify_low_balance(session, account)
-                check_key_limits(session, account, now=now)
+        try:
+            sweep_account(account_id, now)
+        except Exception as error:  # one account's trouble must not hold up every other account's invoices
+            log.warning('background round failed for account %d: %s', account_id, error, exc_info=True)
+
+
+def sweep_account(account_id: int, now: datetime) -> None:
+    with db.session_scope() as session:
+        account = session.get(Account, account_id)
+        if account is None:  # deleted meanwhile
+            return
+        ensure_invoices(session, account, now=now)
+        latest = session.exec(
+            select(Invoice)
+            .where(Invoice.account_id == account.id, Invoice.status == 'issued')
+            .order_by(Invoice.period_start.desc())
+        ).first()
+        if latest is not None and latest.period_end >= now - RECENT_INVOICES:
+            email_invoice(session, account, latest)
+    with db.session_scope() as session:
+        account = session.get(Account, account_id)
+        if account is not None:
+            notify_low_balance(session, account)
+            check_key_limits(session, account, now=now)

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from services.accounts import create_account
 from services.catalog import AUTO_MODEL, Catalog, get_catalog
 from services.ingest import GenerationIn, prepare_generation, store_generations
+from services.invoices import ensure_invoices
 from services.ledger import top_up
 from services.models import Account, ApiKey
 from services.policies import set_key_override
@@ -105,6 +106,7 @@ def create_demo_account(session: Session, *, seed: int = 7, now: datetime | None
         store_generations(session, generations[start : start + 2000])
     _demo_top_ups(session, account, generations, now)
     session.flush()
+    ensure_invoices(session, account, now=now)  # its history happened: its closed months were invoiced then
     return account
 
 

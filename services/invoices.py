@@ -14,40 +14,56 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from services.models import Account, Invoice, LedgerEntry, Receipt, UsageHour, utcnow
-from services.timeutil import local
+from services.timeutil import local, utc
+
+MAX_ISSUED_PER_CALL = 24  # a round of the background job stays short whatever the history; the next one goes on
 
 
 def month_bounds(zone: str, year: int, month: int) -> tuple[datetime, datetime]:
     tz = ZoneInfo(zone)
     start = datetime(year, month, 1, tzinfo=tz)
+    if (year, month) == (datetime.max.year, 12):
+        return utc(start), datetime.max.replace(tzinfo=UTC)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return utc(start), utc(end)
 
 
-def ensure_invoices(session: Session, account: Account, *, now: datetime | None = None) -> int:
-    """Issue the invoice of every closed month since the first activity that has none yet (a month without
-    usage gets a statement of its balances). Returns how many were issued."""
+def ensure_invoices(
+    session: Session, account: Account, *, now: datetime | None = None, limit: int = MAX_ISSUED_PER_CALL
+) -> int:
+    """Issue the invoices of closed months since the first activity that have none yet (a month without usage
+    gets a statement of its balances), newest first and at most `limit` of them. Returns how many were issued.
+
+    The background job calls this (services/delivery_worker.py); reading invoices never issues them."""
     now = now or utcnow()
     first = _first_activity(session, account.id)
     if first is None:
         return 0
     here = local(now, account.timezone)
-    year, month = (lambda d: (d.year, d.month))(local(first, account.timezone))
-    issued = 0
+    oldest = (lambda d: (d.year, d.month))(local(first, account.timezone))
     existing = set(
         session.exec(select(Invoice.number).where(Invoice.account_id == account.id, Invoice.status == 'issued'))
     )
-    while (year, month) < (here.year, here.month):
-        number = f'INV-{year}-{month:02d}'
-        if number not in existing:
+    year, month = (here.year - 1, 12) if here.month == 1 else (here.year, here.month - 1)
+    issued = 0
+    while (year, month) >= oldest and issued < limit:
+        if f'INV-{year}-{month:02d}' not in existing:
             try:
                 with session.begin_nested():
                     _store(session, account, year, month, status='issued', now=now)
                 issued += 1
             except IntegrityError:  # another process issued it at the same moment: theirs stands
                 pass
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return issued
+
+
+def invoiced_until(session: Session, account: Account) -> datetime | None:
+    """The end of the last issued invoice's period (None before the first): nothing before it may change."""
+    last = session.exec(
+        select(func.max(Invoice.period_end)).where(Invoice.account_id == account.id, Invoice.status == 'issued')
+    ).one()
+    return None if last is None else last if last.tzinfo else last.replace(tzinfo=UTC)
 
 
 def current_draft(session: Session, account: Account, *, now: datetime | None = None) -> Invoice:

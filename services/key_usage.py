@@ -1,14 +1,24 @@
-"""What each key spent this calendar month (account time zone), from the hourly rollups."""
+"""What each key spent this calendar month (account time zone), and its monthly spend limit.
+
+Cost counts in the hour it was *recorded* (key_spend), whatever `created_at` a generation says, so a
+backdated generation cannot dodge the limit; tokens and requests come from the hourly rollups (usage_hour).
+The limit holds exactly: a request (or a whole batch) is checked against what is left with the key's row
+locked, and its spend is written in the same transaction, so concurrent requests queue on the key.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from services.models import Account, ApiKey, UsageHour
+from services.models import Account, ApiKey, KeySpend, UsageHour, utcnow
+from services.money import format_money
 from services.timeutil import month_start_utc
 
 
@@ -19,40 +29,6 @@ class KeyMonth:
     requests: int = 0
 
 
-def month_usage_by_key(session: Session, account: Account, *, now: datetime | None = None) -> dict[int, KeyMonth]:
-    query = (
-        select(
-            UsageHour.api_key_id,
-            func.sum(UsageHour.cost_micros),
-            func.sum(UsageHour.prompt_tokens + UsageHour.completion_tokens),
-            func.sum(UsageHour.requests),
-        )
-        .where(UsageHour.account_id == account.id, UsageHour.hour >= month_start_utc(account.timezone, now))
-        .group_by(UsageHour.api_key_id)
-    )
-    return {key_id: KeyMonth(int(c), int(t), int(r)) for key_id, c, t, r in session.exec(query)}
-
-
-def key_month_usage(session: Session, account: Account, key: ApiKey, *, now: datetime | None = None) -> KeyMonth:
-    query = select(
-        func.coalesce(func.sum(UsageHour.cost_micros), 0),
-        func.coalesce(func.sum(UsageHour.prompt_tokens + UsageHour.completion_tokens), 0),
-        func.coalesce(func.sum(UsageHour.requests), 0),
-    ).where(
-        UsageHour.account_id == account.id,
-        UsageHour.api_key_id == key.id,
-        UsageHour.hour >= month_start_utc(account.timezone, now),
-    )
-    cost, tokens, requests = session.exec(query).one()
-    return KeyMonth(int(cost), int(tokens), int(requests))
-
-
-def limit_exhausted(session: Session, account: Account, key: ApiKey, *, now: datetime | None = None) -> bool:
-    if key.spend_limit_micros is None:
-        return False
-    return key_month_usage(session, account, key, now=now).cost_micros >= key.spend_limit_micros
-
-
 class SpendLimitReached(Exception):
     pass
 
@@ -61,12 +37,101 @@ class ModelNotAllowed(Exception):
     pass
 
 
-def check_key_may_spend(session: Session, account: Account, key: ApiKey, model: str) -> None:
-    """Raise when `key` may not record or run a generation of `model` (allowed models, monthly limit)."""
-    from services.money import format_money
+def month_usage_by_key(session: Session, account: Account, *, now: datetime | None = None) -> dict[int, KeyMonth]:
+    start = month_start_utc(account.timezone, now)
+    usage = session.exec(
+        select(
+            UsageHour.api_key_id,
+            func.sum(UsageHour.prompt_tokens + UsageHour.completion_tokens),
+            func.sum(UsageHour.requests),
+        )
+        .where(UsageHour.account_id == account.id, UsageHour.hour >= start)
+        .group_by(UsageHour.api_key_id)
+    )
+    counts = {key_id: (int(tokens), int(requests)) for key_id, tokens, requests in usage}
+    spend = session.exec(
+        select(KeySpend.api_key_id, func.sum(KeySpend.cost_micros))
+        .where(KeySpend.account_id == account.id, KeySpend.hour >= start)
+        .group_by(KeySpend.api_key_id)
+    )
+    costs = {key_id: int(cost) for key_id, cost in spend}
+    return {k: KeyMonth(costs.get(k, 0), *counts.get(k, (0, 0))) for k in counts.keys() | costs.keys()}
 
+
+def key_month_usage(session: Session, account: Account, key: ApiKey, *, now: datetime | None = None) -> KeyMonth:
+    tokens, requests = session.exec(
+        select(
+            func.coalesce(func.sum(UsageHour.prompt_tokens + UsageHour.completion_tokens), 0),
+            func.coalesce(func.sum(UsageHour.requests), 0),
+        ).where(
+            UsageHour.account_id == account.id,
+            UsageHour.api_key_id == key.id,
+            UsageHour.hour >= month_start_utc(account.timezone, now),
+        )
+    ).one()
+    return KeyMonth(month_spend(session, account, key.id, now=now), int(tokens), int(requests))
+
+
+def month_spend(session: Session, account: Account, key_id: int, *, now: datetime | None = None) -> int:
+    """What the key spent this calendar month, by recording time (reservations in flight included)."""
+    query = select(func.coalesce(func.sum(KeySpend.cost_micros), 0)).where(
+        KeySpend.api_key_id == key_id, KeySpend.hour >= month_start_utc(account.timezone, now)
+    )
+    return int(session.exec(query).one())
+
+
+def check_model(key: ApiKey, model: str) -> None:
     if key.allowed_models and model not in key.allowed_models:
         raise ModelNotAllowed(f'key "{key.name}" may only use {", ".join(key.allowed_models)}')
-    if limit_exhausted(session, account, key):
-        limit = format_money(key.spend_limit_micros, account.currency)
-        raise SpendLimitReached(f'key "{key.name}" has used its monthly spend limit of {limit}')
+
+
+def reserve_spend(session: Session, account: Account, key: ApiKey, amount_micros: int) -> None:
+    """Raise SpendLimitReached unless `amount_micros` more fits in the key's monthly limit.
+
+    The key's row is locked first (SELECT ... FOR UPDATE on PostgreSQL; SQLite runs one writer at a time) and
+    stays locked until the caller's transaction ends, so the caller must write this spend (`store_generations`
+    or `add_spend`) in the same transaction: concurrent requests of the key then check one after the other."""
+    if key.spend_limit_micros is None:
+        return
+    query = select(ApiKey.spend_limit_micros).where(ApiKey.id == key.id).with_for_update()
+    limit = session.exec(query).one()  # as it is now, not as it was when the request began
+    if limit is None:
+        return
+    spent = month_spend(session, account, key.id)
+    if spent + amount_micros <= limit:
+        return
+    cap = format_money(limit, account.currency)
+    if spent >= limit:
+        raise SpendLimitReached(f'key "{key.name}" has used its monthly spend limit of {cap}')
+    raise SpendLimitReached(
+        f'key "{key.name}" has {format_money(limit - spent, account.currency)} left of its monthly spend limit '
+        f'of {cap}; this request costs {format_money(amount_micros, account.currency)}'
+    )
+
+
+def add_spend(session: Session, spends: Iterable[tuple[int, int, datetime, int]]) -> None:
+    """Add (account id, key id, recording hour, micros) to key_spend; a negative amount settles a reservation."""
+    totals: dict[tuple[int, datetime], list[int]] = {}
+    for account_id, key_id, hour, micros in spends:
+        totals.setdefault((key_id, hour), [account_id, 0])[1] += micros
+    rows = [
+        {'account_id': account_id, 'api_key_id': key_id, 'hour': hour, 'cost_micros': micros}
+        for (key_id, hour), (account_id, micros) in sorted(totals.items())  # one lock order for every writer
+        if micros
+    ]
+    if rows:
+        session.execute(_upsert(session.get_bind().dialect.name), rows)
+
+
+def hour_now() -> datetime:
+    return utcnow().replace(minute=0, second=0, microsecond=0)
+
+
+@cache
+def _upsert(dialect: str):
+    insert = {'sqlite': sqlite.insert, 'postgresql': postgresql.insert}[dialect]
+    statement = insert(KeySpend.__table__)
+    return statement.on_conflict_do_update(
+        index_elements=['api_key_id', 'hour'],
+        set_={'cost_micros': KeySpend.__table__.c.cost_micros + statement.excluded.cost_micros},
+    )

@@ -19,6 +19,8 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from services.catalog import get_catalog
+from services.key_grants import KeyForbidden as KeyForbidden  # re-exported for the API
+from services.key_grants import check_ceiling, held
 from services.models import Account, ApiKey, utcnow
 from services.money import MoneyError, parse_amount
 
@@ -133,10 +135,14 @@ def key_status(key: ApiKey, now: datetime | None = None) -> str:
     return 'active'
 
 
-def create_key(session: Session, account: Account, **fields: Any) -> NewKey:
+def create_key(session: Session, account: Account, *, acting_key: ApiKey | None = None, **fields: Any) -> NewKey:
+    """A new key. `acting_key`: the key asking over the API, which may grant only what it holds; None is the
+    operator (dashboard, command line), who may grant anything."""
     settings = _validate(fields)
+    columns = _columns(settings)
+    check_ceiling(acting_key, columns)
     secret = new_secret()
-    key = ApiKey(account_id=account.id, prefix=secret[:11], secret_hash=hash_secret(secret), **_columns(settings))
+    key = ApiKey(account_id=account.id, prefix=secret[:11], secret_hash=hash_secret(secret), **columns)
     session.add(key)
     session.flush()
     return NewKey(key, secret)
@@ -155,7 +161,10 @@ def list_keys(session: Session, account: Account) -> list[ApiKey]:
     )
 
 
-def update_key(session: Session, account: Account, key_id: int, **fields: Any) -> ApiKey:
+def update_key(
+    session: Session, account: Account, key_id: int, *, acting_key: ApiKey | None = None, **fields: Any
+) -> ApiKey:
+    """Change the fields given. With `acting_key`, the key as changed must be no wider than the acting key."""
     key = get_key(session, account, key_id)
     if key.revoked_at is not None:
         raise KeyInputError('key', f'{key.name} is revoked and can no longer be changed')
@@ -168,6 +177,7 @@ def update_key(session: Session, account: Account, key_id: int, **fields: Any) -
     }
     settings = _validate({**current, **fields})
     changes = {k: v for k, v in _columns(settings).items() if k != 'expires_at' or 'expires_at' in fields}
+    check_ceiling(acting_key, {'expires_at': key.expires_at} | changes)
     for column, value in changes.items():
         setattr(key, column, value)
     session.add(key)
@@ -175,13 +185,17 @@ def update_key(session: Session, account: Account, key_id: int, **fields: Any) -
     return key
 
 
-def rotate_key(session: Session, account: Account, key_id: int, *, grace: str = 'none') -> NewKey:
-    """A new secret for the same key (id, name, scopes, limits, history); the old one ends after `grace`."""
+def rotate_key(
+    session: Session, account: Account, key_id: int, *, grace: str = 'none', acting_key: ApiKey | None = None
+) -> NewKey:
+    """A new secret for the same key (id, name, scopes, limits, history); the old one ends after `grace`.
+    The new secret grants the whole key, so an acting key may only rotate keys no wider than itself."""
     if grace not in GRACE_PERIODS:
         raise KeyInputError('grace', f'choose one of {", ".join(GRACE_PERIODS)}')
     key = get_key(session, account, key_id)
     if key_status(key) == 'revoked':
         raise KeyInputError('key', 'a revoked key cannot be rotated')
+    check_ceiling(acting_key, held(key))
     secret = new_secret()
     period = GRACE_PERIODS[grace]
     key.previous_secret_hash = key.secret_hash if period else None
@@ -204,18 +218,28 @@ def revoke_key(session: Session, account: Account, key_id: int) -> ApiKey:
     return key
 
 
-def bulk_update(session: Session, account: Account, key_ids: list[int], action: BulkAction, value: Any = None) -> int:
+def bulk_update(
+    session: Session,
+    account: Account,
+    key_ids: list[int],
+    action: BulkAction,
+    value: Any = None,
+    *,
+    acting_key: ApiKey | None = None,
+) -> int:
     """One action on several keys, all or nothing. Returns how many keys changed."""
     keys = [get_key(session, account, key_id) for key_id in dict.fromkeys(key_ids)]
     if not keys:
         raise KeyInputError('keys', 'select at least one key')
     with session.begin_nested():  # all or nothing, whatever the caller does with the error
         for key in keys:
-            _bulk_one(session, account, key, action, value)
+            _bulk_one(session, account, key, action, value, acting_key)
     return len(keys)
 
 
-def _bulk_one(session: Session, account: Account, key: ApiKey, action: BulkAction, value: Any) -> None:
+def _bulk_one(
+    session: Session, account: Account, key: ApiKey, action: BulkAction, value: Any, acting_key: ApiKey | None
+) -> None:
     if action != 'revoke' and key.revoked_at is not None:
         raise KeyInputError('keys', f'{key.name} is revoked; leave it out of the selection')
     if action == 'revoke':
@@ -224,9 +248,9 @@ def _bulk_one(session: Session, account: Account, key: ApiKey, action: BulkActio
         scopes = set(key.scopes) | {value} if action == 'add_scope' else set(key.scopes) - {value}
         if not scopes:
             raise KeyInputError('scopes', f'{key.name} would be left without any scope')
-        update_key(session, account, key.id, scopes=sorted(scopes))
+        update_key(session, account, key.id, scopes=sorted(scopes), acting_key=acting_key)
     elif action == 'set_limit':
-        update_key(session, account, key.id, spend_limit=value)
+        update_key(session, account, key.id, spend_limit=value, acting_key=acting_key)
     else:
         raise KeyInputError('action', f'unknown bulk action {action!r}')
 

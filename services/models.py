@@ -182,6 +182,21 @@ class RouteHour(SQLModel, table=True):
     carbon_g: float = 0.0
 
 
+class KeySpend(SQLModel, table=True):
+    """What a key spent, per UTC hour in which it was *recorded* (whatever `created_at` the generations say):
+    a key's monthly spend limit counts this, so backdating cannot dodge it. The router's reservations for
+    requests in flight are counted here too, and settled to the real cost when the request ends."""
+
+    __tablename__ = 'key_spend'
+    __table_args__ = (UniqueConstraint('api_key_id', 'hour', name='uq_key_spend_hour'),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='account.id', index=True)
+    api_key_id: int = Field(foreign_key='api_key.id')
+    hour: datetime
+    cost_micros: int = Field(default=0, sa_type=BigInteger)
+
+
 class LedgerEntry(SQLModel, table=True):
     """Money in or out that is not usage: top-ups, refunds, adjustments. Usage comes from generations."""
 
@@ -309,6 +324,7 @@ ACCOUNT_TABLES = (
     UsageDay,
     UsageHour,
     Generation,
+    KeySpend,
     ApiKey,
 )
 """Every table holding rows of an account, children first: deleting in this order keeps foreign keys happy."""

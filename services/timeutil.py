@@ -7,7 +7,20 @@ from zoneinfo import ZoneInfo
 
 
 def local(moment: datetime, zone: str) -> datetime:
-    return moment.astimezone(ZoneInfo(zone))
+    return _convert(moment, ZoneInfo(zone))
+
+
+def utc(moment: datetime) -> datetime:
+    return _convert(moment, UTC)
+
+
+def _convert(moment: datetime, tz) -> datetime:
+    """`moment` in `tz`; at the edges of the calendar (year 1 or 9999) the nearest representable time."""
+    try:
+        return moment.astimezone(tz)
+    except OverflowError:  # e.g. 0001-01-01 00:00 UTC is still year 0 west of Greenwich
+        edge = datetime.min if moment.year == datetime.min.year else datetime.max
+        return edge.replace(tzinfo=tz)
 
 
 def format_local(moment: datetime, zone: str, *, seconds: bool = False) -> str:
@@ -17,9 +30,9 @@ def format_local(moment: datetime, zone: str, *, seconds: bool = False) -> str:
 def day_start_utc(zone: str, now: datetime | None = None, *, days_back: int = 0) -> datetime:
     """Local midnight `days_back` days before today, in UTC."""
     today = local(now or datetime.now(UTC), zone).date() - timedelta(days=days_back)
-    return datetime(today.year, today.month, today.day, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    return utc(datetime(today.year, today.month, today.day, tzinfo=ZoneInfo(zone)))
 
 
 def month_start_utc(zone: str, now: datetime | None = None) -> datetime:
     today = local(now or datetime.now(UTC), zone)
-    return datetime(today.year, today.month, 1, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    return utc(datetime(today.year, today.month, 1, tzinfo=ZoneInfo(zone)))

@@ -30,7 +30,7 @@ async def _record(api, headers, offers, rng, start, count, tag):
     items = []
     for i in range(count):
         offer = rng.choice(offers)
-        moment = start + timedelta(minutes=rng.randrange(60 * 24 * 90), microseconds=rng.randrange(10**6))
+        moment = start + timedelta(minutes=rng.randrange(60 * 24 * 89), microseconds=rng.randrange(10**6))
         items.append(
             {
                 'model': offer.model,
@@ -70,7 +70,7 @@ def _totals(text: str) -> tuple[list[dict], int, int]:
 async def test_the_export_holds_every_row_with_the_database_totals_and_filters(api, make_key, monkeypatch):
     monkeypatch.setattr(exports, 'PAGE_ROWS', 97)  # many pages, as a big export has
     offers, rng = _offers(), random.Random(5)
-    start = datetime(2026, 1, 10, tzinfo=UTC)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=89, hours=12)  # the API takes 90 days back
     for tag in ('a', 'b'):
         await _record(api, make_key('ingest'), offers, rng, start, 700, tag)
     read = make_key('read')

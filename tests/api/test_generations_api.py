@@ -77,7 +77,9 @@ async def test_a_batch_is_all_or_nothing(api, make_key):
 
 async def test_list_is_cursor_paged_and_stable_under_new_inserts(api, make_key):
     ingest, read = make_key('ingest'), make_key('read')
-    start = datetime(2026, 11, 1, tzinfo=UTC)
+    start = (datetime.now(UTC) - timedelta(days=20)).replace(
+        second=0, microsecond=0
+    )  # created_at: 90 days back at most
     batch = [GEN | {'created_at': (start + timedelta(minutes=i)).isoformat()} for i in range(7)]
     await api.post('/api/v1/generations/batch', json={'generations': batch}, headers=ingest)
     first = (await api.get('/api/v1/generations?limit=3', headers=read)).json()
@@ -88,9 +90,7 @@ async def test_list_is_cursor_paged_and_stable_under_new_inserts(api, make_key):
     assert len(times) == 7 and times == sorted(times, reverse=True)
     assert third['next_cursor'] is None
     assert (await api.get('/api/v1/generations?cursor=garbage', headers=read)).status_code == 422
-    filtered = (
-        await api.get('/api/v1/generations?from=2026-11-01T00:03:00Z&to=2026-11-01T00:05:00Z', headers=read)
-    ).json()
+    filtered = (await api.get(f'/api/v1/generations?from={_z(start, 3)}&to={_z(start, 5)}', headers=read)).json()
     assert len(filtered['items']) == 2
 
 
@@ -122,3 +122,7 @@ async def test_usage_and_credits(api, make_key):
     assert abs(float(credits['spent_this_month']) - spent) < 1e-9
     assert float(credits['balance']) == -float(credits['spent_this_month'])
     assert (await api.get('/api/v1/usage?group_by=planet', headers=read)).status_code == 422
+
+
+def _z(start: datetime, minutes: int) -> str:
+    return (start + timedelta(minutes=minutes)).strftime('%Y-%m-%dT%H:%M:%SZ')

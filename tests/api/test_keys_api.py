@@ -8,6 +8,7 @@ from services.keys import hash_secret
 from services.models import ApiKey
 
 GEN = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 100, 'completion_tokens': 50}
+ALL_SCOPES = ('inference', 'ingest', 'read', 'manage')
 ENDPOINTS = {
     'read': ('GET', '/api/v1/credits', None),
     'ingest': ('POST', '/api/v1/generations', GEN),
@@ -38,7 +39,7 @@ async def test_missing_and_wrong_keys_are_401(api, make_key):
 
 
 async def test_create_through_the_api_shows_the_secret_once(api, make_key):
-    manage = make_key('manage')
+    manage = make_key(*ALL_SCOPES)  # a key grants only what it holds
     created = await api.post(
         '/api/v1/keys', json={'name': 'ci', 'scopes': ['read'], 'spend_limit': '25.00'}, headers=manage
     )
@@ -54,7 +55,7 @@ async def test_create_through_the_api_shows_the_secret_once(api, make_key):
 
 
 async def test_rotate_keeps_the_key_and_ends_the_old_secret_after_the_grace_period(api, make_key):
-    manage = make_key('manage')
+    manage = make_key(*ALL_SCOPES)  # a key grants only what it holds
     old = (await api.post('/api/v1/keys', json={'name': 'app', 'scopes': ['ingest', 'read']}, headers=manage)).json()
     old_headers = {'Authorization': f'Bearer {old["secret"]}'}
     await api.post('/api/v1/generations', json=GEN, headers=old_headers)
@@ -75,7 +76,7 @@ async def test_rotate_keeps_the_key_and_ends_the_old_secret_after_the_grace_peri
 
 
 async def test_revoke_and_expiry_stop_a_key_at_once(api, make_key):
-    manage = make_key('manage')
+    manage = make_key(*ALL_SCOPES)  # a key grants only what it holds
     victim = (await api.post('/api/v1/keys', json={'name': 'v', 'scopes': ['read']}, headers=manage)).json()
     headers = {'Authorization': f'Bearer {victim["secret"]}'}
     revoked = await api.post(f'/api/v1/keys/{victim["id"]}/revoke', headers=manage)
@@ -96,25 +97,24 @@ async def test_revoke_and_expiry_stop_a_key_at_once(api, make_key):
 
 
 async def test_a_used_up_spend_limit_is_402_and_writes_nothing(api, make_key):
-    manage = make_key('manage')
+    manage = make_key(*ALL_SCOPES)  # a key grants only what it holds
     limited = (
         await api.post(
-            '/api/v1/keys', json={'name': 'l', 'scopes': ['ingest'], 'spend_limit': '0.000001'}, headers=manage
+            '/api/v1/keys', json={'name': 'l', 'scopes': ['ingest'], 'spend_limit': '0.0001'}, headers=manage
         )
     ).json()
     headers = {'Authorization': f'Bearer {limited["secret"]}'}
-    assert (
-        await api.post('/api/v1/generations', json=GEN, headers=headers)
-    ).status_code == 201  # spends past the limit
-    refused = await api.post('/api/v1/generations', json=GEN, headers=headers)
+    assert (await api.post('/api/v1/generations', json=GEN | {'cost': '0.0001'}, headers=headers)).status_code == 201
+    refused = await api.post('/api/v1/generations', json=GEN, headers=headers)  # the limit is used up exactly
     assert refused.status_code == 402
     assert '$0.00' in refused.json()['error']['message'] and 'limit' in refused.json()['error']['message']
     listed = (await api.get('/api/v1/keys', headers=manage)).json()['items']
-    assert next(k for k in listed if k['id'] == limited['id'])['usage_this_month']['requests'] == 1
+    usage = next(k for k in listed if k['id'] == limited['id'])['usage_this_month']
+    assert usage['requests'] == 1 and usage['cost'] == '0.000100'
 
 
 async def test_allowed_models_are_enforced(api, make_key):
-    manage = make_key('manage')
+    manage = make_key(*ALL_SCOPES)  # a key grants only what it holds
     body = {'name': 'm', 'scopes': ['ingest'], 'allowed_models': ['openai/gpt-4o']}
     only = (await api.post('/api/v1/keys', json=body, headers=manage)).json()
     refused = await api.post('/api/v1/generations', json=GEN, headers={'Authorization': f'Bearer {only["secret"]}'})
@@ -122,7 +122,7 @@ async def test_allowed_models_are_enforced(api, make_key):
 
 
 async def test_the_key_table_holds_no_secret_that_authenticates(api, make_key):
-    manage = make_key('manage')
+    manage = make_key(*ALL_SCOPES)  # a key grants only what it holds
     secret = (await api.post('/api/v1/keys', json={'name': 's', 'scopes': ['read']}, headers=manage)).json()['secret']
     with db.session_scope() as session:
         dump = repr(session.execute(text('SELECT * FROM api_key')).all())

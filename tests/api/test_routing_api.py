@@ -1,5 +1,5 @@
 async def test_account_defaults_and_key_overrides(api, make_key):
-    manage = make_key('manage')
+    manage = make_key('manage', 'inference')  # a key grants only scopes it holds
     defaults = (await api.get('/api/v1/routing', headers=manage)).json()
     assert defaults['strategy'] == 'cheapest' and defaults['allow_fallbacks'] is True
     saved = await api.put('/api/v1/routing', json={'strategy': 'lowest_carbon', 'max_latency_ms': 8000}, headers=manage)

@@ -8,7 +8,7 @@ from bench.fill import fill, request_pool, schedule
 from services import db
 from services.accounts import create_account
 from services.ingest import record_generation
-from services.models import ApiKey, Generation
+from services.models import ApiKey, Generation, KeySpend
 from services.rollups import ROLLUPS
 from tests.conftest import fresh_database
 
@@ -53,6 +53,9 @@ def _tables(url: str) -> dict[str, list[tuple]]:
                 tuple(getattr(g, c.name) for c in Generation.__table__.columns) for g in generations
             ],
             ApiKey.__tablename__: sorted((k.id, k.name, tuple(k.scopes)) for k in session.exec(select(ApiKey))),
+            KeySpend.__tablename__: sorted(
+                (s.api_key_id, s.hour, s.cost_micros) for s in session.exec(select(KeySpend))
+            ),
         }
         for rollup in ROLLUPS:
             tables[rollup.table.__tablename__] = sorted(

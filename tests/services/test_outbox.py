@@ -15,7 +15,7 @@ from services import db, outbox
 from services.billing_pdfs import receipt_pdf
 from services.ingest import record_generation
 from services.ledger import top_up
-from services.models import Account, ApiKey, Notification, Outbox, UsageHour, utcnow
+from services.models import Account, ApiKey, KeySpend, Notification, Outbox, utcnow
 
 
 class Mailbox:
@@ -265,9 +265,8 @@ def test_key_limit_alerts_at_80_and_100_percent_once_each(smtp, mailable):
         key.spend_limit_micros = 10_000_000
         session.add(key)
         session.flush()
-        usage = UsageHour(account_id=mailable.id, hour=now - timedelta(hours=2), api_key_id=key.id, model='m')
-        usage.provider, usage.region, usage.methodology_version = 'p', 'r', 'v'
-        usage.cost_micros = 7_900_000
+        usage = KeySpend(account_id=mailable.id, hour=now - timedelta(hours=2), api_key_id=key.id)
+        usage.cost_micros = 7_900_000  # what the key spent, by recording time: what its limit counts
         session.add(usage)
 
     def check() -> list[str]:
@@ -286,7 +285,7 @@ def test_key_limit_alerts_at_80_and_100_percent_once_each(smtp, mailable):
 
 def _spend(usage_id: int, micros: int) -> None:
     with db.session_scope() as session:
-        session.get(UsageHour, usage_id).cost_micros = micros
+        session.get(KeySpend, usage_id).cost_micros = micros
 
 
 def test_a_worker_round_issues_last_months_invoice_and_mails_it_with_its_pdf(smtp, mailable):
