@@ -6,8 +6,9 @@
                                          # the same on PostgreSQL too (databases lowrouter_bench_<n>)
 
 Databases are filled by bench/fill.py (kept in bench/out/ and in PostgreSQL between runs, so a second
-run only measures) and served by `python app.py` on loopback. The figures, the machine and the date
-are printed and added to bench/RESULTS.md (--no-record to skip).
+run only measures) and served by `python app.py` on loopback; each backend also takes bursts of 200
+concurrent mixed requests (bench/concurrency.py, on a fresh database). The figures, the machine and the
+date are printed and added to bench/RESULTS.md (--no-record to skip).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import figures  # noqa: E402
+from bench import concurrency, figures  # noqa: E402
 from bench.fill import fill  # noqa: E402
 from bench.report import Row, record, table  # noqa: E402
 from bench.server import AppProcess  # noqa: E402
@@ -64,6 +65,7 @@ def main() -> None:
     rows: list[Row] = []
     for name, template in plan.backends.items():
         rows += measure_backend(name, template, plan)
+        rows.append(measure_concurrency(name, options.postgres))
     print()
     print(table(rows))
     if not options.no_record:
@@ -122,6 +124,17 @@ def measure_backend(name: str, template: str, plan: Plan) -> list[Row]:
         Row(name, f'cold start to first /dashboard, {big}', f'{cold:.2f} s', '< 3 s', cold < 3),
         Row(name, 'server resident memory after all', f'{rss:.0f} MB', '< 400 MB', rss < 400),
     ]
+
+
+def measure_concurrency(name: str, postgres: str | None) -> Row:
+    """bench/concurrency.py: bursts of 200 mixed requests at once on a fresh database."""
+    result = concurrency.measure(concurrency.fresh_url(name, postgres))
+    print(f'  {result}', flush=True)
+    value = (
+        f'{sum(result.errors.values())} errors, p50 {result.percentile(50):.2f} s, p95 {result.percentile(95):.2f} s, '
+        f'p99 {result.percentile(99):.2f} s, {result.requests / result.seconds:,.0f} req/s'
+    )
+    return Row(name, '200 requests at once, 80 % reads (5 bursts)', value, '0 errors, p99 < 2 s', result.met)
 
 
 def _ratio(big: figures.Timing, small: figures.Timing) -> tuple[str, bool]:

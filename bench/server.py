@@ -6,7 +6,7 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -16,24 +16,33 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class AppProcess:
-    def __init__(self, database_url: str):
+    """`python app.py --no-demo` on a free loopback port. Its log is read through a pipe (kept: the last
+    LOG_KEPT bytes), so the process writes no file but the database's."""
+
+    LOG_KEPT = 64_000
+
+    def __init__(self, database_url: str, env: dict[str, str] | None = None):
         self.database_url = database_url
+        self.env = env or {}
         self.port = _free_port()
         self.base = f'http://127.0.0.1:{self.port}'
         self.process: subprocess.Popen | None = None
         self.cold_start_s: float | None = None
+        self._log = bytearray()
 
     def __enter__(self) -> AppProcess:
-        env = {**os.environ, 'LOWROUTER_DATABASE_URL': self.database_url}
-        self.log = tempfile.TemporaryFile()  # not a pipe: an unread pipe would stall a chatty server
+        env = {**os.environ, **self.env, 'LOWROUTER_DATABASE_URL': self.database_url}
+        for inherited in ('NICEGUI_USER_SIMULATION', 'PYTEST_CURRENT_TEST', 'NICEGUI_SCREEN_TEST_PORT'):
+            env.pop(inherited, None)  # the app runs as a user would run it, not under pytest
         began = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, 'app.py', '--port', str(self.port), '--no-demo'],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=self.log,
+            stderr=subprocess.PIPE,
         )
+        threading.Thread(target=self._drain, daemon=True).start()  # an unread pipe would stall a chatty server
         self._wait_for_dashboard()
         self.cold_start_s = time.perf_counter() - began
         return self
@@ -45,7 +54,15 @@ class AppProcess:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        self.log.close()
+
+    @property
+    def log(self) -> str:
+        return self._log.decode(errors='replace')
+
+    def _drain(self) -> None:
+        for line in self.process.stderr:
+            self._log += line
+            del self._log[: -self.LOG_KEPT]
 
     def memory_kib(self, field: str = 'VmRSS') -> int:
         """Resident memory (VmRSS) or its peak so far (VmHWM) of the server process, in KiB."""
@@ -60,8 +77,8 @@ class AppProcess:
         with httpx.Client(timeout=60) as client:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
-                    self.log.seek(0)
-                    raise RuntimeError(f'the app stopped: {self.log.read().decode()[-2000:]}')
+                    time.sleep(0.2)  # the rest of the log
+                    raise RuntimeError(f'the app stopped: {self.log[-2000:]}')
                 try:
                     if client.get(self.base + '/dashboard').status_code == 200:
                         return

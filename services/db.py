@@ -9,13 +9,19 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, inspect
+from sqlalchemy import Engine, QueuePool, event, inspect
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / 'migrations'
 
 _engines: dict[str, Engine] = {}
 WRITER_WAIT = 30.0  # seconds a writer queues in-process before leaving it to SQLite
+# Connections per process: enough for every request that can hold one at a time (api/deps.py admits 16
+# reads and 6 writes with a session, plus short key checks, ingestion in worker threads, pages and
+# background jobs), so a request never waits for a connection that a queued request holds.
+SQLITE_POOL = (20, 80)  # kept open, extra when busy: a SQLite connection is a file handle and a page cache
+SERVER_POOL = (10, 30)  # PostgreSQL: size max_connections for 40 per app process
+POOL_WAIT = 10.0  # seconds a request waits for a free connection before it fails (never forever)
 _url: str | None = None
 
 
@@ -43,14 +49,23 @@ def get_engine(url: str | None = None) -> Engine:
 
 def _create(url: str) -> Engine:
     if url.startswith('sqlite'):
-        engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30})
+        engine = create_engine(
+            url,
+            connect_args={'check_same_thread': False, 'timeout': 30},
+            poolclass=QueuePool,
+            pool_size=SQLITE_POOL[0],
+            max_overflow=SQLITE_POOL[1],
+            pool_timeout=POOL_WAIT,
+        )
         engine.info = {'writer': threading.Lock()}  # see _begin_immediate
         event.listen(engine, 'connect', _sqlite_pragmas)
         event.listen(engine, 'begin', _sqlite_begin)
         event.listen(engine, 'checkin', _release_writer)
         event.listen(engine, 'invalidate', lambda dbapi_connection, record, _error: _release_writer(None, record))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=SERVER_POOL[0], max_overflow=SERVER_POOL[1], pool_timeout=POOL_WAIT
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
