@@ -13,11 +13,12 @@ import os
 import sys
 
 from nicegui import app, ui
+from sqlalchemy.exc import DBAPIError
 
 import pages  # noqa: F401  (registers every page)
-from api import background, errors, fast_path, routers
+from api import background, errors, page_guard, routers, security
 from api.login import LoginGate
-from services import auth, bootstrap, cli, db
+from services import auth, bootstrap, cli, db, db_check
 from services.config import Settings, configure, settings_from_args
 
 SIMULATION = os.environ.get('NICEGUI_USER_SIMULATION') == 'true'
@@ -36,31 +37,47 @@ for router in routers.ALL:  # the routers carry their full paths; adding their r
 errors.install(app)
 if not any(m.cls is LoginGate for m in app.user_middleware):
     app.add_middleware(LoginGate)  # inside NiceGUI's session middleware, which ui.run adds last (outermost)
+if not any(m.cls is security.PageSecurityPolicy for m in app.user_middleware):
+    app.add_middleware(security.PageSecurityPolicy)  # inside gzip (added by ui.run): sees the page's HTML
+page_guard.install()
+
+
+COMMANDS = {
+    'create-key': cli.create_key_command,
+    'prune': cli.prune_command,
+    'rebuild-rollups': cli.rebuild_rollups_command,
+}
 
 
 def main(argv: list[str]) -> None:
-    if argv[:1] == ['create-key']:
-        sys.exit(cli.create_key_command(argv[1:], Settings()))
     if argv[:1] == ['hash-password']:
         sys.exit(cli.hash_password_command())
-    if argv[:1] == ['prune']:
-        sys.exit(cli.prune_command(argv[1:], Settings()))
-    if argv[:1] == ['rebuild-rollups']:
-        sys.exit(cli.rebuild_rollups_command(argv[1:], Settings()))
+    if argv[:1] and argv[0] in COMMANDS:
+        sys.exit(_command(COMMANDS[argv[0]], argv[1:]))
     settings = configure(Settings() if SIMULATION else settings_from_args(argv))
+    auth.login_config.cache_clear()  # the environment of this start (each user-simulation test starts anew)
+    if problem := auth.password_problem() or _settings_problem(settings) or db_check.url_problem(settings.database_url):
+        print(f'lowrouter: {problem}', file=sys.stderr)
+        sys.exit(2)
     if not settings.is_loopback and not auth.login_config().enabled:
         sys.exit(
             f'lowrouter: refusing to listen on {settings.host} without a dashboard password. Set '
             'LOWROUTER_DASHBOARD_PASSWORD, or LOWROUTER_DASHBOARD_PASSWORD_HASH from `python app.py hash-password`, '
             'or listen on loopback (127.0.0.1) only.'
         )
-    bootstrap.start(settings)
-    with db.session_scope() as session:
-        storage_secret = auth.storage_secret(session)
+    try:
+        bootstrap.start(settings)
+        with db.session_scope() as session:
+            storage_secret = auth.storage_secret(session)
+    except (DBAPIError, OSError) as error:  # an unreachable server, an unreadable file, a read-only directory
+        print(f'lowrouter: {db_check.open_problem(settings.database_url, error)}', file=sys.stderr)
+        sys.exit(2)
     app.on_shutdown(bootstrap.stop)
-    app.on_startup(lambda: fast_path.install(app))
+    auth.forget_epoch()  # read from this start's database
+    app.on_startup(lambda: security.install(app))  # the API fast path, and host and header checks around all
     if not SIMULATION:  # e-mail and periodic notifications; user-simulation tests drive them directly
         app.on_startup(background.start)
+        app.on_startup(page_guard.start_sweeping)
     ui.run(
         host=settings.host,
         port=settings.port,
@@ -70,8 +87,28 @@ def main(argv: list[str]) -> None:
         show=False,
         reconnect_timeout=10,
         storage_secret=storage_secret,
+        session_middleware_kwargs={'https_only': settings.secure_cookies, 'same_site': 'lax'},  # always HttpOnly
+        proxy_headers=False,  # uvicorn believes X-Forwarded-For from any loopback peer: see LOWROUTER_TRUSTED_PROXIES
         fastapi_docs={'title': 'lowrouter API', 'version': '1', 'description': API_DESCRIPTION},
     )
+
+
+def _command(command, argv: list[str]) -> int:
+    """A command-line action on the database: one clear line and status 2 when it cannot be used."""
+    settings = Settings()
+    try:
+        return command(argv, settings)
+    except (DBAPIError, OSError) as error:
+        print(f'lowrouter: {db_check.open_problem(settings.database_url, error)}', file=sys.stderr)
+        return 2
+
+
+def _settings_problem(settings: Settings) -> str | None:
+    try:
+        settings.proxy_networks  # noqa: B018 (parsing it is the check)
+    except ValueError as error:
+        return f'LOWROUTER_TRUSTED_PROXIES: {error}'
+    return None
 
 
 if __name__ in {'__main__', '__mp_main__'}:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Header, Response
 
-from api.deps import ManageKey, ReadKey, SessionDep, account_of
-from api.errors import ERROR_RESPONSES, APIError
+from api.bodies import TopUpIn
+from api.deps import ManageKey, ReadKey, ReadSessionDep, SessionDep, account_of
+from api.errors import ERROR_RESPONSES, APIError, documented
+from api.schemas import RecordId
 from services.billing_pdfs import invoice_pdf, receipt_pdf
-from services.invoices import current_draft, ensure_invoices, get_invoice, invoices
+from services.invoices import current_draft, get_invoice, invoices
 from services.ledger import TopUpError, get_receipt, receipts, top_up
 from services.models import Invoice, Receipt
 from services.money import decimal_string
@@ -17,37 +19,35 @@ from services.outbox import email_receipt
 from services.payments import DEFAULT_GATEWAY
 
 router = APIRouter(prefix='/api/v1', tags=['credits and billing'], responses=ERROR_RESPONSES)
+TOP_UP_REFUSALS = {'payment': (402, 'payment_declined'), 'idempotency_key': (409, 'conflict')}
 PDF = {200: {'content': {'application/pdf': {}}, 'description': 'The PDF, rendered from stored data'}}
 
 
 @router.post(
-    '/credits/top-ups', status_code=201, summary='Top up the balance; needs an Idempotency-Key (scope: manage)'
+    '/credits/top-ups',
+    status_code=201,
+    summary='Top up the balance; needs an Idempotency-Key (scope: manage)',
+    responses={
+        200: {'description': 'A retry with the same Idempotency-Key: the first top-up and its receipt'},
+        **documented(402, 'The payment was declined', 'payment_declined', 'payment: the card was declined'),
+        **documented(409, 'The Idempotency-Key was used for a different top-up', 'conflict', 'idempotency_key: …'),
+    },
 )
 def create_top_up(
     session: SessionDep,
     key: ManageKey,
     response: Response,
-    body: Annotated[dict[str, Any], Body(examples=[{'amount': '50.00', 'method': 'bank_transfer'}])],
+    body: TopUpIn,
     idempotency_key: Annotated[str | None, Header(alias='Idempotency-Key', max_length=200)] = None,
 ) -> dict:
     if not idempotency_key:
         raise APIError(422, 'invalid', 'Idempotency-Key: required, so a retried top-up never credits twice')
-    unknown = sorted(set(body) - {'amount', 'method'})
-    if unknown or not isinstance(body.get('amount'), str):
-        field = unknown[0] if unknown else 'amount'
-        raise APIError(422, 'invalid', f'{field}: give "amount" as a decimal string and optionally "method"')
     account = account_of(session, key)
     try:
-        result = top_up(
-            session,
-            account,
-            body['amount'],
-            method=body.get('method', 'bank_transfer'),
-            idempotency_key=idempotency_key,
-        )
+        result = top_up(session, account, body.amount, method=body.method, idempotency_key=idempotency_key)
     except TopUpError as error:
-        status = {'payment': 402, 'idempotency_key': 409}.get(error.field, 422)
-        raise APIError(status, 'invalid', f'{error.field}: {error.message}') from None
+        status, code = TOP_UP_REFUSALS.get(error.field, (422, 'invalid'))
+        raise APIError(status, code, f'{error.field}: {error.message}') from None
     if result.created:
         email_receipt(session, account, result.receipt)
     else:
@@ -66,14 +66,14 @@ def methods(_key: ReadKey) -> dict:
 
 
 @router.get('/receipts', summary='Receipts, newest first (scope: read)')
-def list_receipts(session: SessionDep, key: ReadKey) -> dict:
+def list_receipts(session: ReadSessionDep, key: ReadKey) -> dict:
     return {'items': [receipt_out(r) for r in receipts(session, key.account_id)], 'next_cursor': None}
 
 
 @router.get(
     '/receipts/{receipt_id}/pdf', summary='A receipt as PDF (scope: read)', response_class=Response, responses=PDF
 )
-def receipt_document(session: SessionDep, key: ReadKey, receipt_id: int) -> Response:
+def receipt_document(session: ReadSessionDep, key: ReadKey, receipt_id: RecordId) -> Response:
     receipt = get_receipt(session, key.account_id, receipt_id)
     if receipt is None:
         raise APIError(404, 'not_found', f'no receipt {receipt_id} in this account')
@@ -83,15 +83,14 @@ def receipt_document(session: SessionDep, key: ReadKey, receipt_id: int) -> Resp
 @router.get('/invoices', summary='Invoices: every closed month, and a draft for this month (scope: read)')
 def list_invoices(session: SessionDep, key: ReadKey) -> dict:
     account = account_of(session, key)
-    ensure_invoices(session, account)
-    current_draft(session, account)
+    current_draft(session, account)  # issued invoices come from the background job at month close, never a GET
     return {'items': [invoice_out(i) for i in invoices(session, account.id)], 'next_cursor': None}
 
 
 @router.get(
     '/invoices/{invoice_id}/pdf', summary='An invoice as PDF (scope: read)', response_class=Response, responses=PDF
 )
-def invoice_document(session: SessionDep, key: ReadKey, invoice_id: int) -> Response:
+def invoice_document(session: ReadSessionDep, key: ReadKey, invoice_id: RecordId) -> Response:
     invoice = get_invoice(session, key.account_id, invoice_id)
     if invoice is None:
         raise APIError(404, 'not_found', f'no invoice {invoice_id} in this account')

@@ -12,11 +12,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import require
+from api.bodies import ChatRequest
+from api.deps import key_with
 from api.errors import ERROR_RESPONSES, APIError
 from services import db
 from services.catalog import get_catalog
@@ -25,7 +26,7 @@ from services.models import Account, ApiKey
 from services.routing import RoutingError, fall_back
 
 router = APIRouter(prefix='/api/v1', tags=['inference'], responses=ERROR_RESPONSES)
-InferenceKey = Annotated[ApiKey, Depends(require('inference'))]
+InferenceKey = Annotated[ApiKey, key_with('inference')]
 REFUSALS = {
     'invalid': 422,
     'unknown_model': 404,
@@ -45,13 +46,8 @@ GENERATION_HEADER = 'X-Lowrouter-Generation-Id'
         502: {'description': 'Every upstream failed'},
     },
 )
-async def chat_completions(request: Request, key: InferenceKey) -> Response:
-    try:
-        body = await request.json()
-    except json.JSONDecodeError:
-        raise APIError(422, 'invalid', 'body: not JSON') from None
-    if not isinstance(body, dict):
-        raise APIError(422, 'invalid', 'body: a JSON object is required')
+async def chat_completions(request: Request, key: InferenceKey, _checked: ChatRequest) -> Response:
+    body = await request.json()  # as the client sent it (checked above): parameters pass through unchanged
     try:
         plan_ = await run_in_threadpool(_plan, key.id, body)
     except InferenceRefused as error:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import ReadKey, SessionDep, account_of
+from api.deps import ReadKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError
 from services import eco
 from services.catalog import get_catalog
@@ -17,7 +17,7 @@ router = APIRouter(prefix='/api/v1', tags=['eco'], responses=ERROR_RESPONSES)
 
 @router.get('/eco', summary='Eco impact of a window against a baseline (scope: read)')
 def get_eco(
-    session: SessionDep,
+    session: ReadSessionDep,
     key: ReadKey,
     days: Annotated[int, Query(ge=1, le=365, description='window in days, ending today')] = 30,
     baseline: Annotated[str | None, Query(description='baseline model id; default: the account setting')] = None,

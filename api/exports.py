@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ReadKey, SessionDep, account_of
+from api.deps import ReadKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES
 from api.generations import Filters
 from services.exports import generations_csv
@@ -26,7 +26,7 @@ GZIP_LEVEL = 1  # ~4x smaller at well over 100 MB/s; the usual level 9 would be 
     response_class=StreamingResponse,
     responses={200: {'content': {'text/csv': {}}}},
 )
-def export_csv(request: Request, session: SessionDep, key: ReadKey, wanted: Filters) -> StreamingResponse:
+def export_csv(request: Request, session: ReadSessionDep, key: ReadKey, wanted: Filters) -> StreamingResponse:
     account = account_of(session, key)
     session.expunge(account)
     session.commit()  # end this request's transaction: the stream reads in its own session

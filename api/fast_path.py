@@ -1,18 +1,20 @@
-"""Requests to /api/v1/ skip the page middleware.
+"""Requests to /api/ skip the page middleware.
 
 NiceGUI wraps every request in middleware its pages need: a browser session and a per-session user
 storage (created for every request that has no session cookie, i.e. for every API call), gzip, and
 three BaseHTTPMiddleware layers. For an API request that is more work than the endpoint itself and
 grows memory with each call. The API authenticates with keys and needs none of it, so its requests go
-straight to the routes, still through FastAPI's own error handling (APIError, validation, 500).
+straight to the routes, still through FastAPI's own error handling (APIError, validation, 500), behind
+the body-size limit.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-API_PREFIX = '/api/v1/'
+from api.body_limit import BodyLimit
+from api.errors import API_PREFIX
 
 
 class ApiFastPath:
@@ -21,10 +23,33 @@ class ApiFastPath:
         self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope['type'] == 'http' and scope['path'].startswith(API_PREFIX):
+        if scope['type'] == 'http' and (scope['path'] + '/').startswith(API_PREFIX):
             await self.api(scope, receive, send)
         else:
             await self.pages(scope, receive, send)
+
+
+class Answered:
+    """Starlette answers an unexpected exception through the installed handler (JSON with an error id,
+    logged there) and then raises it again for the server to log: here it ends, already answered and
+    logged once."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message['type'] == 'http.response.start'
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            if not started:
+                raise
 
 
 def install(app: FastAPI) -> None:
@@ -34,7 +59,7 @@ def install(app: FastAPI) -> None:
         app.middleware_stack = app.build_middleware_stack()
     if isinstance(app.middleware_stack, ApiFastPath):
         return
-    app.middleware_stack = ApiFastPath(app.middleware_stack, _without_user_middleware(app))
+    app.middleware_stack = ApiFastPath(app.middleware_stack, BodyLimit(Answered(_without_user_middleware(app))))
 
 
 def _without_user_middleware(app: FastAPI) -> ASGIApp:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from api.deps import ReadKey, SessionDep, account_of
+from api.deps import ReadKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError
-from api.schemas import generation_out
+from api.schemas import KeyFilter, Moment, generation_out
 from services.generation_queries import CursorError, GenerationFilter, page
 from services.models import Account
 from services.retention import was_pruned
@@ -22,14 +21,11 @@ def filters(
     model: str | None = None,
     provider: str | None = None,
     region: str | None = None,
-    key_id: Annotated[int | None, Query(alias='key')] = None,
-    since: Annotated[datetime | None, Query(alias='from', description='inclusive, ISO 8601 with a zone')] = None,
-    until: Annotated[datetime | None, Query(alias='to', description='exclusive, ISO 8601 with a zone')] = None,
+    key_id: KeyFilter = None,
+    since: Annotated[Moment | None, Query(alias='from', description='inclusive, ISO 8601 with a zone')] = None,
+    until: Annotated[Moment | None, Query(alias='to', description='exclusive, ISO 8601 with a zone')] = None,
 ) -> GenerationFilter:
     """The query filters shared by the list and the CSV export."""
-    for name, moment in (('from', since), ('to', until)):
-        if moment is not None and moment.tzinfo is None:
-            raise APIError(422, 'invalid', f'{name}: needs a time zone, e.g. 2026-11-01T00:00:00Z')
     return GenerationFilter(model, provider, region, key_id, since, until)
 
 
@@ -38,7 +34,7 @@ Filters = Annotated[GenerationFilter, Depends(filters)]
 
 @router.get('/generations', summary='List generations, newest first, cursor-paged (scope: read)')
 def list_generations(
-    session: SessionDep,
+    session: ReadSessionDep,
     key: ReadKey,
     wanted: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -60,7 +56,7 @@ def list_generations(
         410: {'description': "Deleted under the account's data-retention setting; it still counts in every total"},
     },
 )
-def read_generation(session: SessionDep, key: ReadKey, generation_id: str) -> dict:
+def read_generation(session: ReadSessionDep, key: ReadKey, generation_id: Annotated[str, Path(max_length=100)]) -> dict:
     generation = get_generation(session, key.account_id, generation_id)
     if generation is None:
         account = account_of(session, key)

@@ -8,14 +8,19 @@ which costs a thread hop and a transaction per step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
 from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.bodies import GENERATION_BATCH_BODY, GENERATION_BODY, external_id_of
 from api.deps import Authorization, authorize_with_account
 from api.errors import ERROR_RESPONSES, APIError
 from api.schemas import generation_out
@@ -24,13 +29,15 @@ from services.catalog import get_catalog
 from services.ingest import (
     CONTENT_FIELDS,
     IngestError,
+    check_created_at,
     find_existing,
     find_existing_many,
     parse,
     prepare_generation,
     store_generations,
 )
-from services.key_usage import ModelNotAllowed, SpendLimitReached, check_key_may_spend
+from services.invoices import invoiced_until
+from services.key_usage import ModelNotAllowed, SpendLimitReached, check_model, reserve_spend
 from services.models import Account, ApiKey
 from services.notifications import check_low_balance_soon
 
@@ -46,7 +53,8 @@ EXAMPLE = {
     'external_id': 'req-42',
 }
 IdempotencyKey = Annotated[
-    str | None, Header(alias='Idempotency-Key', max_length=200, description='a retry with the same key records once')
+    str | None,
+    Header(alias='Idempotency-Key', min_length=1, max_length=200, description='a retry with the same key records once'),
 ]
 ACCEPTED = {
     'model', 'prompt_tokens', 'completion_tokens', 'provider', 'region', 'requested_model', 'created_at',
@@ -58,9 +66,10 @@ ACCEPTED = {
     '/generations',
     status_code=201,
     summary='Record a generation (scope: ingest)',
+    openapi_extra=GENERATION_BODY,
     responses={
         200: {'description': 'A retry: the record stored the first time'},
-        402: {'description': 'Key spend limit used up'},
+        402: {'description': 'Key spend limit used up, or this generation would pass it'},
     },
 )
 async def record(
@@ -76,7 +85,8 @@ async def record(
     '/generations/batch',
     status_code=201,
     summary=f'Record up to {MAX_BATCH} generations, all or nothing (scope: ingest)',
-    responses={402: {'description': 'Key spend limit used up'}},
+    openapi_extra=GENERATION_BATCH_BODY,
+    responses={402: {'description': 'The batch as a whole would pass the key spend limit: nothing is recorded'}},
 )
 async def record_batch(
     body: Annotated[dict[str, list[dict[str, Any]]], Body(examples=[{'generations': [EXAMPLE]}])],
@@ -90,11 +100,19 @@ async def record_batch(
 def _record_one(authorization: str | None, body: dict, idempotency_key: str | None) -> tuple[int, dict]:
     with db.session_scope() as session:
         key, account = authorize_with_account(session, authorization, 'ingest')
-        existing = find_existing(session, account.id, idempotency_key, body.get('external_id'))
+        existing = find_existing(session, account.id, idempotency_key, external_id_of(body))
         if existing is not None:
             return 200, generation_out(existing)
-        row = _prepare(session, account, key, body, idempotency_key, where='')
-        store_generations(session, [row])
+        row = _prepare(account, key, body, idempotency_key, where='', earliest=_earliest(session, account))
+        try:
+            with session.begin_nested():  # a concurrent request with the same key may store it first
+                _spend(session, account, key, [row])
+                store_generations(session, [row])
+        except IntegrityError:  # then answer as a retry does, with the record it stored
+            existing = find_existing(session, account.id, idempotency_key, row['external_id'])
+            if existing is None:
+                raise
+            return 200, generation_out(existing)
         check_low_balance_soon(session, account)
         return 201, generation_out(SimpleNamespace(**row))  # the row as stored, without an ORM round trip
 
@@ -105,31 +123,50 @@ def _record_many(authorization: str | None, body: dict, idempotency_key: str | N
         items = body.get('generations')
         if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
             raise APIError(422, 'invalid', f'generations: give a list of 1 to {MAX_BATCH} generations')
-        external_ids = [i.get('external_id') for i in items if isinstance(i, dict) and i.get('external_id')]
+        external_ids = [external_id_of(i) for i in items if external_id_of(i)]
         if len(external_ids) != len(set(external_ids)):
             raise APIError(422, 'invalid', 'generations: an external_id appears twice in this batch')
         item_keys = [f'{idempotency_key}:{index}' if idempotency_key else None for index in range(len(items))]
-        wanted = [
-            (k, i.get('external_id') if isinstance(i, dict) else None) for k, i in zip(item_keys, items, strict=True)
-        ]
-        rows, stored = [], []
+        wanted = [(k, external_id_of(i)) for k, i in zip(item_keys, items, strict=True)]
+        rows, stored, earliest = [], [], _earliest(session, account)
         for index, (item, item_key, existing) in enumerate(
             zip(items, item_keys, find_existing_many(session, account.id, wanted), strict=True)
         ):
             if existing is not None:
                 stored.append(generation_out(existing))
                 continue
-            row = _prepare(session, account, key, item, item_key, where=f'generations.{index}.')
+            row = _prepare(account, key, item, item_key, where=f'generations.{index}.', earliest=earliest)
             rows.append(row)
             stored.append(generation_out(SimpleNamespace(**row)))
+        _spend(session, account, key, rows)  # the batch as a whole: all of it fits in the limit, or none is stored
         created = store_generations(session, rows)
         if created:
             check_low_balance_soon(session, account)
         return (201 if created else 200), {'items': stored, 'created': created}
 
 
+def _earliest(session: Session, account: Account) -> Callable[[], datetime | None]:
+    """Where the invoiced months end, looked up once per request and only when a generation gives created_at."""
+    return cache(lambda: invoiced_until(session, account))
+
+
+def _spend(session: Session, account: Account, key: ApiKey, rows: list[dict]) -> None:
+    if not rows:
+        return
+    try:
+        reserve_spend(session, account, key, sum(row['cost_micros'] for row in rows))
+    except SpendLimitReached as error:
+        raise APIError(402, 'spend_limit_reached', str(error)) from None
+
+
 def _prepare(
-    session: Session, account: Account, key: ApiKey, item: Any, idempotency_key: str | None, *, where: str
+    account: Account,
+    key: ApiKey,
+    item: Any,
+    idempotency_key: str | None,
+    *,
+    where: str,
+    earliest: Callable[[], datetime | None],
 ) -> dict:
     if not isinstance(item, dict):
         raise APIError(422, 'invalid', f'{where or "body"}: a generation is a JSON object')
@@ -143,11 +180,11 @@ def _prepare(
         raise APIError(422, 'invalid', f'{where}{unknown[0]}: unknown field')
     try:
         payload = parse(item)
-        check_key_may_spend(session, account, key, payload.model)
+        check_model(key, payload.model)
+        if payload.created_at is not None:
+            check_created_at(payload.created_at, earliest())
         return prepare_generation(get_catalog(), account, payload, api_key_id=key.id, idempotency_key=idempotency_key)
     except IngestError as error:
         raise APIError(422, 'invalid', f'{where}{error.field}: {error.message}') from None
     except ModelNotAllowed as error:
         raise APIError(403, 'model_not_allowed', str(error)) from None
-    except SpendLimitReached as error:
-        raise APIError(402, 'spend_limit_reached', str(error)) from None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 
-from api.deps import ManageKey, ReadKey, SessionDep, account_of
+from api.bodies import RetentionIn
+from api.deps import ManageKey, ReadKey, ReadSessionDep, SessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError
 from services.retention import MAX_DAYS, RetentionError, RetentionStatus, retention_status, set_retention
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix='/api/v1', tags=['settings'], responses=ERROR_RESPONSE
 
 
 @router.get('/retention', summary='The data-retention setting and what pruning has deleted (scope: read)')
-def get_retention(session: SessionDep, key: ReadKey) -> dict:
+def get_retention(session: ReadSessionDep, key: ReadKey) -> dict:
     return retention_out(retention_status(session, account_of(session, key)))
 
 
@@ -29,16 +29,11 @@ def get_retention(session: SessionDep, key: ReadKey) -> dict:
 def put_retention(
     session: SessionDep,
     key: ManageKey,
-    body: Annotated[dict[str, Any], Body(examples=[{'retention_days': 90}, {'retention_days': None}])],
+    body: RetentionIn,
 ) -> dict:
-    unknown = sorted(set(body) - {'retention_days'})
-    if unknown:
-        raise APIError(422, 'invalid', f'{unknown[0]}: unknown field')
-    if 'retention_days' not in body:
-        raise APIError(422, 'invalid', f'retention_days: required, 1 to {MAX_DAYS} days or null to keep everything')
     account = account_of(session, key)
     try:
-        account = set_retention(session, account, body['retention_days'])
+        account = set_retention(session, account, body.retention_days)
     except RetentionError as error:
         raise APIError(422, 'invalid', f'{error.field}: {error.message}') from None
     return retention_out(retention_status(session, account))

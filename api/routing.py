@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from api.deps import ManageKey, SessionDep, account_of
+from api.deps import ManageKey, ReadSessionDep, SessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError
+from api.schemas import RecordId
 from services import policies
 from services.keys import KeyNotFound
+from services.policies import PolicySettings
 
 router = APIRouter(prefix='/api/v1', tags=['routing'], responses=ERROR_RESPONSES)
 
 
 @router.get('/routing', summary='Account defaults for lowrouter/auto (scope: manage)')
-def get_routing(session: SessionDep, key: ManageKey) -> dict:
+def get_routing(session: ReadSessionDep, key: ManageKey) -> dict:
     return policies.account_settings(session, account_of(session, key))
 
 
 @router.put('/routing', summary='Replace the account defaults; fields left out take built-in values (scope: manage)')
-def put_routing(session: SessionDep, key: ManageKey, body: dict[str, Any]) -> dict:
-    return _guard(lambda: policies.set_account_settings(session, account_of(session, key), body))
+def put_routing(session: SessionDep, key: ManageKey, body: PolicySettings) -> dict:
+    return _guard(lambda: policies.set_account_settings(session, account_of(session, key), _given(body)))
 
 
 @router.get('/keys/{key_id}/routing', summary="A key's override and its effective policy (scope: manage)")
-def get_key_routing(session: SessionDep, key: ManageKey, key_id: int) -> dict:
+def get_key_routing(session: ReadSessionDep, key: ManageKey, key_id: RecordId) -> dict:
     account = account_of(session, key)
     override = _guard(lambda: policies.key_override(session, account, key_id))
     settings, sources = policies.effective(session, account, key_id)
@@ -33,9 +33,9 @@ def get_key_routing(session: SessionDep, key: ManageKey, key_id: int) -> dict:
 
 
 @router.put('/keys/{key_id}/routing', summary='Set the fields this key overrides; others inherit (scope: manage)')
-def put_key_routing(session: SessionDep, key: ManageKey, key_id: int, body: dict[str, Any]) -> dict:
+def put_key_routing(session: SessionDep, key: ManageKey, key_id: RecordId, body: PolicySettings) -> dict:
     account = account_of(session, key)
-    override = _guard(lambda: policies.set_key_override(session, account, key_id, body))
+    override = _guard(lambda: policies.set_key_override(session, account, key_id, _given(body)))
     settings, sources = policies.effective(session, account, key_id)
     return {'override': override, 'effective': settings, 'sources': sources}
 
@@ -43,8 +43,13 @@ def put_key_routing(session: SessionDep, key: ManageKey, key_id: int, body: dict
 @router.delete(
     '/keys/{key_id}/routing', status_code=204, summary='Clear the override: the key inherits everything (scope: manage)'
 )
-def delete_key_routing(session: SessionDep, key: ManageKey, key_id: int) -> None:
+def delete_key_routing(session: SessionDep, key: ManageKey, key_id: RecordId) -> None:
     _guard(lambda: policies.clear_key_override(session, account_of(session, key), key_id))
+
+
+def _given(body: PolicySettings) -> dict:
+    """The fields the request gave, JSON-ready (the service checks them again, with the stored ones)."""
+    return body.model_dump(mode='json', exclude_unset=True)
 
 
 def _guard(action):

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+from pydantic import AfterValidator
 
 from services.key_usage import KeyMonth
 from services.keys import key_status
 from services.models import ApiKey, Generation
 from services.money import decimal_string
+from services.trace_limits import displayable
+
+MAX_ID = 2**31 - 1  # the largest id every database holds (ids are INTEGER columns: 32 bits on PostgreSQL)
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description='the id of the record')]
+KeyFilter = Annotated[int | None, Query(alias='key', ge=1, le=MAX_ID, description='only this key id')]
+
+
+def _in_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError('needs a time zone, e.g. 2026-11-01T00:00:00Z')
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError('out of range') from None
+
+
+Moment = Annotated[datetime, AfterValidator(_in_utc)]  # a point in time with its zone, as UTC
 
 
 def generation_out(g: Generation) -> dict[str, Any]:
@@ -32,7 +53,7 @@ def generation_out(g: Generation) -> dict[str, Any]:
         'estimated': g.estimated,
         'external_id': g.external_id,
         'key_id': g.api_key_id,
-        'routing_trace': g.routing_trace,
+        'routing_trace': displayable(g.routing_trace),
     }
 
 

@@ -6,6 +6,7 @@ import argparse
 import ipaddress
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB_FILE = 'lowrouter.sqlite3'
@@ -18,10 +19,34 @@ class Settings(BaseSettings):
     port: int = 8080
     database_url: str = f'sqlite:///{DEFAULT_DB_FILE}'
     demo: bool = True
+    # largest request body /api accepts, in bytes (checked on Content-Length and while the body streams in)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    # proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs); empty: the direct peer is the client
+    trusted_proxies: str = ''
+    # host names the app answers to besides loopback names and `host` (comma-separated); other Host headers get 400
+    allowed_hosts: str = ''
+    # mark the session cookie Secure (sent over HTTPS only); unset: on unless the app listens on loopback
+    cookie_secure: bool | None = None
 
     @property
     def is_loopback(self) -> bool:
         return is_loopback_host(self.host)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return not self.is_loopback if self.cookie_secure is None else self.cookie_secure
+
+    @property
+    def host_names(self) -> frozenset[str]:
+        """Every name a request's Host header may carry (lower case, without port)."""
+        given = {name.strip().lower().strip('[]') for name in self.allowed_hosts.split(',') if name.strip()}
+        return frozenset({'localhost', '127.0.0.1', '::1', self.host.lower().strip('[]')} | given)
+
+    @property
+    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        proxies = [p.strip() for p in self.trusted_proxies.split(',') if p.strip()]
+        return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
 
 
 def is_loopback_host(host: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -20,9 +20,11 @@ from sqlmodel import Session, select
 
 from services import eco
 from services.catalog import Catalog, get_catalog
+from services.key_usage import add_spend
 from services.models import Account, Generation, utcnow
 from services.money import MoneyError, offer_cost_micros, parse_amount
 from services.rollups import add_to_rollups
+from services.trace_limits import RoutingTrace
 
 CONTENT_FIELDS = frozenset(
     {'prompt', 'messages', 'input', 'response', 'completion', 'output', 'content', 'choices', 'text'}
@@ -30,6 +32,8 @@ CONTENT_FIELDS = frozenset(
 MAX_TOKENS = 10_000_000  # per request; more is not a real request
 ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz'
 ID_TIME_DIGITS = 9
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks differ a little; a generation further ahead has not happened
+MAX_BACKDATE = timedelta(days=90)  # the oldest created_at a client may give, invoiced months aside
 
 
 class IngestError(ValueError):
@@ -57,7 +61,7 @@ class GenerationIn(BaseModel):
     cost: Decimal | None = Field(default=None, ge=0, le=Decimal('1000000'))
     external_id: str | None = Field(default=None, min_length=1, max_length=200)
     status: Literal['completed', 'failed'] = 'completed'
-    routing_trace: dict[str, Any] | None = None
+    routing_trace: RoutingTrace | None = None  # at most 16 levels deep and 64 KB (services/trace_limits.py)
 
     @field_validator('created_at')
     @classmethod
@@ -66,7 +70,10 @@ class GenerationIn(BaseModel):
             return None
         if value.tzinfo is None:
             raise ValueError('needs a time zone, e.g. 2026-11-24T10:15:00Z')
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+09:00 is before the first representable time
+            raise ValueError('is out of range') from None
 
     @field_validator('cost', mode='before')
     @classmethod
@@ -113,6 +120,27 @@ def record_generation(
     return Generation.model_validate(row), True
 
 
+def check_created_at(
+    created_at: datetime | None, invoiced_until: datetime | None, *, now: datetime | None = None
+) -> None:
+    """Refuse a time more than 5 minutes ahead, more than 90 days back, or in an already invoiced period."""
+    if created_at is None:
+        return
+    now = now or utcnow()
+    if created_at > now + FUTURE_TOLERANCE:
+        raise IngestError('created_at', f'is more than 5 minutes in the future (it is {_iso(now)} now)')
+    if created_at < now - MAX_BACKDATE:
+        raise IngestError('created_at', f'is more than {MAX_BACKDATE.days} days ago; give a later time')
+    if invoiced_until is not None and created_at < invoiced_until:
+        raise IngestError(
+            'created_at', f'falls in a month already invoiced; give a time from {_iso(invoiced_until)} on'
+        )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
 def parse(data: Mapping[str, Any] | GenerationIn) -> GenerationIn:
     if isinstance(data, GenerationIn):
         return data
@@ -121,7 +149,8 @@ def parse(data: Mapping[str, Any] | GenerationIn) -> GenerationIn:
         return GenerationIn.model_validate(cleaned)
     except ValidationError as error:
         first = error.errors()[0]
-        raise IngestError('.'.join(str(p) for p in first['loc']) or 'body', first['msg']) from None
+        field = '.'.join(str(p) for p in first['loc']) or 'body'
+        raise IngestError(field, first['msg'].removeprefix('Value error, ')) from None
 
 
 def find_existing(
@@ -221,8 +250,24 @@ def store_generations(session: Session, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     session.execute(insert(Generation.__table__), rows)  # Core: the ORM's bulk machinery costs more than the row
-    add_to_rollups(session, rows)
+    add_to_totals(session, rows)
     return len(rows)
+
+
+def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add stored generations (column dicts) to the hourly rollups and to their keys' spend, in the caller's
+    transaction: every writer of generations calls this, so totals and spend limits cannot drift apart."""
+    add_to_rollups(session, rows)
+    add_spend(
+        session,
+        ((r['account_id'], r['api_key_id'], recording_hour(r), r['cost_micros']) for r in rows if r['api_key_id']),
+    )
+
+
+def recording_hour(row: Mapping[str, Any]) -> datetime:
+    """The UTC hour a generation was recorded in: its id says (seeded histories are recorded as they happen)."""
+    moment = recorded_at(row['id']) or row['created_at']
+    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 def new_generation_id(rng: random.Random | None = None, now: datetime | None = None) -> str:

@@ -48,9 +48,7 @@ def top_up(
     micros = _validated_amount(account, amount)
     existing = _existing(session, account.id, idempotency_key)
     if existing is not None:
-        if (existing.entry.amount_micros, existing.entry.method) != (micros, method):
-            raise TopUpError('idempotency_key', 'this key was already used for a different top-up')
-        return existing
+        return _same(existing, micros, method)
     if method not in gateway.methods:
         raise TopUpError('method', f'choose one of {", ".join(gateway.methods)}')
     try:
@@ -76,7 +74,7 @@ def top_up(
         existing = _existing(session, account.id, idempotency_key)
         if existing is None:
             raise
-        return existing
+        return _same(existing, micros, method)
     return TopUp(entry, receipt, True)
 
 
@@ -129,6 +127,13 @@ def _issue_receipt(session: Session, account: Account, entry: LedgerEntry, refer
     session.add(receipt)
     session.flush()
     return receipt
+
+
+def _same(existing: TopUp, micros: int, method: str) -> TopUp:
+    """The top-up already made with this idempotency key, if this request asks for the same; else a conflict."""
+    if (existing.entry.amount_micros, existing.entry.method) != (micros, method):
+        raise TopUpError('idempotency_key', 'this key was already used for a different top-up')
+    return existing
 
 
 def _existing(session: Session, account_id: int, idempotency_key: str) -> TopUp | None:
