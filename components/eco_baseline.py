@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.safe import set_error
+from components.saving import save
 from components.widgets import card
-from services import db
 from services.accounts import current_account
 from services.settings import SettingError, baseline_choices, set_eco_baseline
 from services.units import energy_text
@@ -26,7 +27,8 @@ def eco_baseline_section(current: str) -> None:
                 .props('outlined')
                 .classes('grow min-w-[16rem]')
             )
-            ui.button('Save baseline', on_click=lambda: _save(picker)).props('no-caps')
+            button = ui.button('Save baseline', on_click=lambda: _save(picker, button)).props('no-caps')
+            button.mark('save-baseline')
         columns = [
             {'name': 'name', 'label': 'Model', 'field': 'name', 'align': 'left'},
             {'name': 'vendor', 'label': 'Vendor', 'field': 'vendor', 'align': 'left', 'classes': 'max-sm:hidden',
@@ -58,12 +60,16 @@ def _option_label(choice: dict) -> str:
     return f'{choice["name"]} ({energy_text(choice["energy_wh"].value)} per 1k tokens{status})'
 
 
-def _save(picker: ui.select) -> None:
+async def _save(picker: ui.select, button: ui.button) -> None:
+    model = picker.value or ''
     try:
-        with db.session_scope() as session:
-            set_eco_baseline(session, current_account(session), picker.value or '')
+        stored, _ = await save(
+            lambda session: set_eco_baseline(session, current_account(session), model), button=button
+        )
     except SettingError as error:
-        picker.props(f'error error-message="{error.message}"')
+        set_error(picker, error.message)
         return
-    picker.props(remove='error error-message')
+    if not stored:  # save() said so; the picker keeps its choice
+        return
+    set_error(picker, None)
     ui.notify('Baseline saved: the dashboard now compares with it', type='positive')

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
+from components.safe import set_error, set_props
 from services.catalog import get_catalog
 from services.keys import SCOPES
 from services.models import Account, ApiKey
@@ -53,15 +54,6 @@ def expiry_date(moment: datetime | None, zone: str) -> str:
     return '' if moment is None else local(moment, zone).date().isoformat()
 
 
-def set_error(element: ui.element, message: str | None) -> None:
-    if message is None:
-        element.props.pop('error', None)
-        element.props.pop('error-message', None)
-    else:
-        element.props['error'] = True
-        element.props['error-message'] = message
-
-
 def sentence(message: str) -> str:
     return message[:1].upper() + message[1:]
 
@@ -95,10 +87,11 @@ class KeyForm:
         symbol = currency_symbol(account.currency)
         self.limit = (
             ui.input('Monthly spend limit (optional)', value=limit_text(key.spend_limit_micros if key else None))
-            .props(f'outlined dense prefix="{symbol}" suffix="{account.currency} a month" hint="{LIMIT_HELP}"')
+            .props('outlined dense')
             .classes('w-full')
             .mark('key-limit')
         )
+        set_props(self.limit, prefix=symbol, suffix=f'{account.currency} a month', hint=LIMIT_HELP)
         models = sorted(get_catalog().models)
         current_models = list(key.allowed_models or []) if key else []
         self.models = (
@@ -115,11 +108,12 @@ class KeyForm:
         )
         self.expiry = (
             ui.date_input('Expires on (optional)', value=self.initial_expiry, placeholder='YYYY-MM-DD')
-            .props(f'outlined dense clearable hint="Stops working at the end of that day ({self.zone})"')
+            .props('outlined dense clearable')
             .classes('w-full')
             .mark('key-expiry')
         )
         today = local(datetime.now(UTC), self.zone).date()
+        set_props(self.expiry, hint=f'Stops working at the end of that day ({self.zone})')
         self.expiry.picker.props['minimal'] = True
         self.expiry.picker.props[':options'] = f"day => day >= '{today:%Y/%m/%d}'"  # no past days to pick
         self.fields: dict[str, ui.element] = {

@@ -5,8 +5,9 @@ from __future__ import annotations
 from babel.numbers import get_currency_precision
 from nicegui import ui
 
+from components.safe import set_props
+from components.saving import save
 from components.widgets import card
-from services import db
 from services.inbox import PrefsError, prefs, update_prefs
 from services.mailer import smtp_settings
 from services.models import Account
@@ -77,14 +78,13 @@ class NotificationsForm:
                     if name == 'low_balance':
                         self.threshold = (
                             ui.input('Alert below', value=threshold_text(account))
-                            .props(f'outlined dense inputmode=decimal prefix="{currency_symbol(account.currency)}"')
-                            .props(f'suffix={account.currency}')
+                            .props('outlined dense inputmode=decimal')
                             .classes('lr-pref-hint w-48 mt-2')
                             .mark('low-balance-threshold')
                         )
-        ui.button('Save notifications', on_click=self.save).props('no-caps').classes('self-end').mark(
-            'save-notifications'
-        )
+                        set_props(self.threshold, prefix=currency_symbol(account.currency), suffix=account.currency)
+        self.button = ui.button('Save notifications', on_click=self.save).props('no-caps').classes('self-end')
+        self.button.mark('save-notifications')
 
     @ui.refreshable_method
     def email_line(self) -> None:
@@ -93,12 +93,14 @@ class NotificationsForm:
             ui.icon('mark_email_read' if on else 'mail_lock', size='20px').classes('shrink-0')
             ui.label(sentence).mark('email-status')
 
-    def save(self) -> None:
+    async def save(self) -> None:
         self.threshold.error = None
         values = {name: bool(switch.value) for name, switch in self.switches.items()}
+        threshold = self.threshold.value or ''
         try:
-            with db.session_scope() as session:
-                self.account = update_prefs(session, self.account, values, self.threshold.value or '')
+            stored, account = await save(
+                lambda session: update_prefs(session, self.account, values, threshold), button=self.button
+            )
         except PrefsError as error:
             message = error.message[:1].upper() + error.message[1:]
             if error.field == 'low_balance_threshold':
@@ -106,6 +108,9 @@ class NotificationsForm:
             else:
                 ui.notify(message, type='negative')
             return
+        if not stored:  # save() said so; the switches and the threshold keep what was set
+            return
+        self.account = account
         self.threshold.value = threshold_text(self.account)
         self.email_line.refresh()  # the address may have changed in Profile meanwhile
         ui.notify('Notification settings saved', type='positive')

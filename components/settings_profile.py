@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.safe import set_error
+from components.saving import save
 from components.widgets import card
 from services import db
 from services.accounts import current_account, time_zones
@@ -14,7 +16,7 @@ from services.timeutil import format_local
 
 
 def profile_section(account: Account) -> None:
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         locked = money_has_moved(session, account)
     with card('Profile').props('id=profile').classes('lr-profile'):
         with ui.element('div').classes('grid grid-cols-1 md:grid-cols-2 gap-3 w-full'):
@@ -38,7 +40,8 @@ def profile_section(account: Account) -> None:
         clock = ui.label().classes('text-xs lr-muted')
         _show_clock(clock, account.timezone)
         fields['timezone'].on_value_change(lambda e: _show_clock(clock, e.value))
-        ui.button('Save profile', on_click=lambda: _save(fields)).props('no-caps').classes('self-end')
+        button = ui.button('Save profile', on_click=lambda: _save(fields, button)).props('no-caps').classes('self-end')
+        button.mark('save-profile')
 
 
 def _show_clock(label: ui.label, zone: str | None) -> None:
@@ -49,21 +52,18 @@ def _show_clock(label: ui.label, zone: str | None) -> None:
         label.text = f'Local time there now: {now}. "Today" and "this month" start at its midnight.'
 
 
-def _save(fields: dict[str, ui.element]) -> None:
+async def _save(fields: dict[str, ui.element], button: ui.button) -> None:
     for element in fields.values():
-        element.props(remove='error error-message')
+        set_error(element, None)
+    values = {name: fields[name].value or '' for name in ('name', 'currency', 'timezone')}
+    values['email'] = fields['email'].value
     try:
-        with db.session_scope() as session:
-            update_profile(
-                session,
-                current_account(session),
-                name=fields['name'].value or '',
-                email=fields['email'].value,
-                currency=fields['currency'].value or '',
-                timezone=fields['timezone'].value or '',
-            )
+        stored, _ = await save(
+            lambda session: update_profile(session, current_account(session), **values), button=button
+        )
     except SettingError as error:
-        message = error.message.replace('"', "'")
-        fields.get(error.field, fields['name']).props(f'error error-message="{message}"')
+        set_error(fields.get(error.field, fields['name']), error.message)
+        return
+    if not stored:  # save() said so; the fields keep what was typed
         return
     ui.notify('Profile saved', type='positive')

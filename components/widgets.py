@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from nicegui import ui
 
+from components.safe import set_props
 from services.catalog import display_name
 from services.dashboard import UsageSummary
 from services.models import Account
@@ -58,13 +59,9 @@ def usage_today_card(account: Account, today: UsageSummary, active_model: str | 
                 keep = f'key={key}' if key else ''
                 query = keep if selected else '&'.join(filter(None, [f'model={quote(usage.model, safe="")}', keep]))
                 target = f'/dashboard?{query}' if query else '/dashboard'
-                with (
-                    ui.link(target=target)
-                    .mark(f'usage-{usage.model}')
-                    .classes('w-full no-underline text-slate-800')
-                    .props(f'title="{"Clear the filter" if selected else "Show only " + usage.model}"'),
-                    ui.row().classes('lr-usage-row flex-nowrap' + (' lr-usage-row-active' if selected else '')),
-                ):
+                link = ui.link(target=target).mark(f'usage-{usage.model}').classes('w-full no-underline text-slate-800')
+                set_props(link, title='Clear the filter' if selected else f'Show only {usage.model}')  # ingested name
+                with link, ui.row().classes('lr-usage-row flex-nowrap' + (' lr-usage-row-active' if selected else '')):
                     ui.label(display_name(usage.model)).classes('truncate grow')
                     ui.label(tokens_text(usage.tokens)).classes('w-16 text-right tabular-nums')
                     ui.label(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from nicegui import ui
 
 from components import theme
+from components.safe import set_error, set_props
+from services.auth import local_path
+
+KNOWN_ERRORS = re.compile(r'That password is not right\.|Too many [a-z -]+\. Try again in \d{1,5} s\.')
 
 
 @ui.page('/login')
 def login_page(next: str = '/dashboard', error: str | None = None) -> None:
     theme.apply()
     ui.page_title('Sign in · lowrouter')
-    target = next if next.startswith('/') and not next.startswith('//') else '/dashboard'
     with (
         ui.column().classes('w-full min-h-screen items-center justify-center p-4'),
         ui.card().classes('lr-card w-full max-w-sm p-6 gap-3'),
@@ -23,7 +28,7 @@ def login_page(next: str = '/dashboard', error: str | None = None) -> None:
         with ui.element('form').props('method="post" action="/login"').classes('w-full flex flex-col gap-3'):
             password = ui.input('Password', password=True, password_toggle_button=True)
             password.props('name=password outlined autofocus autocomplete=current-password').classes('w-full')
-            if error:
-                password.props(f'error error-message="{error}"')
-            ui.element('input').props(f'type=hidden name=next value="{target}"')
+            if error and KNOWN_ERRORS.fullmatch(error):  # only the sign-in's own words: no text planted by a link
+                set_error(password, error)
+            set_props(ui.element('input'), type='hidden', name='next', value=local_path(next))
             ui.button('Sign in').props('type=submit no-caps unelevated').classes('w-full')

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from nicegui import ui
+from sqlmodel import Session
 
+from components.safe import set_error
+from components.saving import save
 from components.shell import frame
-from services import db
 from services.accounts import AccountError, create_account, current_account, time_zones
 from services.catalog import get_catalog
 
@@ -31,20 +33,25 @@ def welcome_page() -> None:
                 .props('outlined')
                 .classes('w-full')
             )
-            ui.button('Create account', on_click=lambda: _create(name, currency, zone)).props('no-caps').classes(
-                'self-end'
-            )
+            button = ui.button('Create account', on_click=lambda: _create(name, currency, zone, button))
+            button.props('no-caps').classes('self-end').mark('create-account')
 
 
-def _create(name: ui.input, currency: ui.select, zone: ui.select) -> None:
+async def _create(name: ui.input, currency: ui.select, zone: ui.select, button: ui.button) -> None:
     fields = {'name': name, 'currency': currency, 'timezone': zone}
     for element in fields.values():
-        element.props(remove='error error-message')
+        set_error(element, None)
+    values = {field: element.value or '' for field, element in fields.items()}
     try:
-        with db.session_scope() as session:
-            if current_account(session) is None:
-                create_account(session, name=name.value or '', currency=currency.value or '', timezone=zone.value or '')
+        stored, _ = await save(lambda session: _first_account(session, values), button=button)
     except AccountError as error:
-        fields[error.field].props(f'error error-message="{error.message}"')
+        set_error(fields[error.field], error.message)
         return
-    ui.navigate.to('/dashboard')
+    if stored:  # otherwise save() said so, and the form keeps what was typed
+        ui.navigate.to('/dashboard')
+
+
+def _first_account(session: Session, values: dict[str, str]) -> None:
+    """The account, unless one was created meanwhile (another tab): there is one account."""
+    if current_account(session) is None:
+        create_account(session, **values)
