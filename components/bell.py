@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.saving import save
 from services import db
 from services.accounts import current_account
 from services.inbox import latest, mark_all_read, mark_read, unread
@@ -36,7 +37,7 @@ CSS = """
 
 def notification_bell() -> None:
     """The bell at the right of the header (nothing before onboarding)."""
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         account = current_account(session)
     if account is not None:
         Bell(account)
@@ -61,7 +62,7 @@ class Bell:
         self.badge.set_visibility(count > 0)
 
     def _poll(self) -> None:
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             count = unread(session, self.account.id)
         if count != self.count:
             self._show_count(count)
@@ -70,15 +71,14 @@ class Bell:
 
     @ui.refreshable_method
     def panel(self) -> None:
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             items = latest(session, self.account.id, limit=SHOWN)
             count = unread(session, self.account.id)
         self._show_count(count)
         with ui.row().classes('w-full items-center justify-between px-4 py-2 flex-nowrap'):
             ui.label('Notifications').classes('font-semibold text-slate-800')
-            ui.button('Mark all read', icon='done_all', on_click=self._mark_all_read).props(
-                'flat dense no-caps size=sm' + ('' if count else ' disable')
-            ).mark('bell-mark-all-read')
+            mark_all = ui.button('Mark all read', icon='done_all', on_click=lambda: self._mark_all_read(mark_all))
+            mark_all.props('flat dense no-caps size=sm').mark('bell-mark-all-read').set_enabled(count > 0)
         if not items:
             ui.label(
                 'Nothing yet. Low balance, receipts, invoices, key limits and your weekly summary show up here.'
@@ -100,16 +100,17 @@ class Bell:
             if item.read_at is None:
                 ui.element('div').classes('lr-bell-dot').props('aria-label="unread"')
 
-    def _open(self, item: Notification) -> None:
-        with db.session_scope() as session:
-            mark_read(session, self.account.id, item.id)
+    async def _open(self, item: Notification) -> None:
+        stored, _ = await save(lambda session: mark_read(session, self.account.id, item.id))
+        if not stored:  # save() said so, in the open panel
+            return
         self.menu.close()
         if item.link:
             ui.navigate.to(item.link)
         else:
             self.panel.refresh()
 
-    def _mark_all_read(self) -> None:
-        with db.session_scope() as session:
-            mark_all_read(session, self.account.id)
-        self.panel.refresh()
+    async def _mark_all_read(self, button: ui.button) -> None:
+        stored, _ = await save(lambda session: mark_all_read(session, self.account.id), button=button)
+        if stored:
+            self.panel.refresh()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
 from nicegui import ui
 
-from components.key_form import KeyForm, limit_value, sentence, set_error
+from components.key_form import KeyForm, limit_value, sentence
+from components.safe import set_error, set_props
+from components.saving import save
 from services import db
 from services.keys import (
     GRACE_PERIODS,
@@ -67,7 +69,7 @@ class KeyDialogs:
 
     def _load(self, key_id: int) -> ApiKey | None:
         try:
-            with db.session_scope() as session:
+            with db.read_scope() as session:
                 return get_key(session, self.account, key_id)
         except KeyNotFound:
             self._gone()
@@ -92,19 +94,19 @@ class KeyDialogs:
         with self._box(f'Edit “{key.name}”' if key else 'Create a key') as dialog:
             form = KeyForm(self.account, key)
             label = 'Save changes' if key else 'Create key'
-            _buttons(dialog, label, lambda: self._save(dialog, form, key), 'submit-key')
+            _buttons(dialog, label, lambda button: self._save(dialog, form, key, button), 'submit-key')
 
-    def _save(self, dialog: ui.dialog, form: KeyForm, key: ApiKey | None) -> None:
+    async def _save(self, dialog: ui.dialog, form: KeyForm, key: ApiKey | None, button: ui.button) -> None:
         fields = form.values(editing=key is not None)
         if fields is None:
             return
         try:
-            with db.session_scope() as session:
-                if key is None:
-                    new = create_key(session, self.account, **fields)
-                    name, secret = new.key.name, new.secret
-                else:
-                    update_key(session, self.account, key.id, **fields)
+            if key is None:
+                stored, new = await save(lambda session: create_key(session, self.account, **fields), button=button)
+            else:
+                stored, _ = await save(
+                    lambda session: update_key(session, self.account, key.id, **fields), button=button
+                )
         except KeyInputError as error:
             if not form.show_error(error.field, error.message):
                 ui.notify(sentence(error.message), type='negative')
@@ -112,10 +114,12 @@ class KeyDialogs:
         except KeyNotFound:
             self._gone(dialog)
             return
+        if not stored:  # save() said so; the dialog stays as it was for a retry
+            return
         dialog.close()
         self.on_change()
         if key is None:
-            self.show_secret(f'Your new key “{name}”', secret)
+            self.show_secret(f'Your new key “{new.key.name}”', new.secret)
         else:
             with self.host:  # the dialog (and its slot) is gone by now
                 ui.notify(f'Saved the changes to “{fields["name"]}”', type='positive')
@@ -165,24 +169,27 @@ class KeyDialogs:
                 ui.label('This key has expired: extend its expiry with Edit, or the new secret will not work.').classes(
                     'text-sm text-amber-800'
                 )
-            _buttons(dialog, 'Rotate key', lambda: self._rotate(dialog, key, grace.value), 'confirm-rotate')
+            rotate = lambda button: self._rotate(dialog, key, grace.value, button)  # noqa: E731
+            _buttons(dialog, 'Rotate key', rotate, 'confirm-rotate')
 
-    def _rotate(self, dialog: ui.dialog, key: ApiKey, grace: str) -> None:
+    async def _rotate(self, dialog: ui.dialog, key: ApiKey, grace: str, button: ui.button) -> None:
         try:
-            with db.session_scope() as session:
-                new = rotate_key(session, self.account, key.id, grace=grace)
-                secret, until = new.secret, new.key.previous_secret_valid_until
+            stored, new = await save(
+                lambda session: rotate_key(session, self.account, key.id, grace=grace), button=button
+            )
         except KeyInputError as error:
             ui.notify(sentence(error.message), type='negative')
             return
         except KeyNotFound:
             self._gone(dialog)
             return
+        if not stored:
+            return
         dialog.close()
         self.on_change()
-        zone = self.account.timezone
+        zone, until = self.account.timezone, new.key.previous_secret_valid_until
         note = f'The old secret keeps working until {format_local(until, zone)} ({zone}).' if until else None
-        self.show_secret(f'New secret for “{key.name}”', secret, note or 'The old secret has stopped working.')
+        self.show_secret(f'New secret for “{key.name}”', new.secret, note or 'The old secret has stopped working.')
 
     def revoke(self, key_id: int) -> None:
         key = self._load(key_id)
@@ -193,14 +200,16 @@ class KeyDialogs:
                 f'Apps using this key ({key.prefix}…) will be refused from now on. The key stays in the list with '
                 'its usage history. This cannot be undone.'
             ).classes('text-sm')
-            _buttons(dialog, 'Revoke key', lambda: self._revoke(dialog, key), 'confirm-revoke', danger=True)
+            revoke = lambda button: self._revoke(dialog, key, button)  # noqa: E731
+            _buttons(dialog, 'Revoke key', revoke, 'confirm-revoke', danger=True)
 
-    def _revoke(self, dialog: ui.dialog, key: ApiKey) -> None:
+    async def _revoke(self, dialog: ui.dialog, key: ApiKey, button: ui.button) -> None:
         try:
-            with db.session_scope() as session:
-                revoke_key(session, self.account, key.id)
+            stored, _ = await save(lambda session: revoke_key(session, self.account, key.id), button=button)
         except KeyNotFound:
             self._gone(dialog)
+            return
+        if not stored:
             return
         ui.notify(f'Revoked “{key.name}”', type='positive')
         dialog.close()
@@ -222,13 +231,15 @@ class KeyDialogs:
             else:
                 symbol, currency = currency_symbol(self.account.currency), self.account.currency
                 field = ui.input('Monthly spend limit').classes('w-full').mark('bulk-limit')
-                field.props(f'outlined dense prefix="{symbol}" suffix="{currency} a month" hint="{LIMIT_HELP}"')
+                set_props(field.props('outlined dense'), prefix=symbol, suffix=f'{currency} a month', hint=LIMIT_HELP)
             ui.label('Either every selected key changes, or none does.').classes('text-xs lr-muted')
             ids = [k['id'] for k in keys]
-            confirm = lambda: self._bulk(dialog, action, ids, field)  # noqa: E731
+            confirm = lambda sender: self._bulk(dialog, action, ids, field, sender)  # noqa: E731
             _buttons(dialog, button, confirm, 'confirm-bulk', danger=action == 'revoke')
 
-    def _bulk(self, dialog: ui.dialog, action: str, key_ids: list[int], field: ui.select | ui.input | None) -> None:
+    async def _bulk(
+        self, dialog: ui.dialog, action: str, key_ids: list[int], field: ui.select | ui.input | None, button: ui.button
+    ) -> None:
         value = None
         if isinstance(field, ui.select):
             if not field.value:
@@ -242,8 +253,9 @@ class KeyDialogs:
                 set_error(field, LIMIT_HELP)
                 return
         try:
-            with db.session_scope() as session:
-                changed = bulk_update(session, self.account, key_ids, action, value)
+            stored, changed = await save(
+                lambda session: bulk_update(session, self.account, key_ids, action, value), button=button
+            )
         except KeyInputError as error:
             ui.notify(f'Nothing was changed: {error.message}', type='negative', multi_line=True)
             return
@@ -252,6 +264,8 @@ class KeyDialogs:
             dialog.close()
             self.on_change()
             return
+        if not stored:
+            return
         dialog.close()
         verb = 'Revoked' if action == 'revoke' else 'Updated'
         with self.host:  # the dialog (and its slot) is gone by now
@@ -259,11 +273,20 @@ class KeyDialogs:
         self.on_change()
 
 
-def _buttons(dialog: ui.dialog, label: str, on_click: Callable[[], None], marker: str, *, danger: bool = False) -> None:
+def _buttons(
+    dialog: ui.dialog,
+    label: str,
+    on_click: Callable[[ui.button], Awaitable[None]],
+    marker: str,
+    *,
+    danger: bool = False,
+) -> None:
+    """Cancel, and the dialog's action, which gets its own button (to wait disabled while it saves)."""
     with ui.row().classes('w-full justify-end gap-2 pt-2'):
         ui.button('Cancel', on_click=dialog.close).props('flat no-caps')
         colour = 'color=negative ' if danger else ''
-        ui.button(label, on_click=on_click).props(f'{colour}no-caps unelevated').mark(marker)
+        action = ui.button(label).props(f'{colour}no-caps unelevated').mark(marker)
+        action.on_click(lambda: on_click(action))
 
 
 def _copy(secret: str) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 from nicegui import ui
 
-from components.key_form import sentence, set_error
+from components.key_form import sentence
+from components.safe import set_error, set_props
 from services.catalog import display_name, get_catalog
 from services.money import MoneyError, format_money, parse_amount
 from services.policies import FIELDS, PolicyError
@@ -76,6 +77,28 @@ def limits_text(settings: dict[str, Any]) -> str:
     if settings.get('blocked_regions'):
         parts.append('not in ' + ', '.join(settings['blocked_regions']))
     return '; '.join(parts) or 'any provider and region'
+
+
+LIMIT_FIELDS = ('allowed_providers', 'blocked_providers', 'allowed_regions', 'blocked_regions')
+
+
+def policy_summary(settings: dict[str, Any]) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """(marker, label, value text, fields it shows) for the facts of a key's policy that matter."""
+    strategy = settings['strategy']
+    latency = settings['max_latency_ms']
+    rows = [('strategy', 'Strategy', STRATEGY_LABELS.get(strategy, strategy), ('strategy',))]
+    if strategy == 'prefer_region':
+        rows.append(('prefer_region', 'Prefer region', region_label(settings['prefer_region']), ('prefer_region',)))
+    if strategy == 'fixed_provider':
+        rows.append(('fixed_provider', 'Provider', provider_label(settings['fixed_provider']), ('fixed_provider',)))
+    rows += [
+        ('allow_fallbacks', 'Fallbacks', 'on' if settings['allow_fallbacks'] else 'off', ('allow_fallbacks',)),
+        ('max_price_per_mtok', 'Max price', price_text(settings['max_price_per_mtok']), ('max_price_per_mtok',)),
+        ('max_latency_ms', 'Max latency', 'no cap' if latency is None else f'{int(latency):,} ms', ('max_latency_ms',)),
+        ('limits', 'Providers and regions', limits_text(settings), LIMIT_FIELDS),
+        ('auto_pool', 'Auto pool', pool_text(settings['auto_pool']), ('auto_pool',)),
+    ]
+    return rows
 
 
 def field_error(error: PolicyError) -> tuple[str, str]:
@@ -154,11 +177,11 @@ class PolicyForm:
                     with self._slot(field):
                         hint = 'Optional · empty means any' if field.startswith('allowed') else 'Optional'
                         select = self._select(options, label, field.replace('_', '-'), multiple=True)
-                        self._add(field, select.props(f'hint="{hint}"'))
+                        self._add(field, set_props(select, hint=hint))
             with self._slot('auto_pool'):
                 pool = self._select(models, 'Auto pool', 'auto-pool', multiple=True)
                 hint = 'The models lowrouter/auto picks from'
-                self._add('auto_pool', pool.props(f'hint="{hint}"'))
+                self._add('auto_pool', set_props(pool, hint=hint))
 
     def _select(self, options: dict, label: str, marker: str, *, multiple: bool = False, **kw: Any) -> ui.select:
         select = ui.select(options, label=label, multiple=multiple, clearable=True, **kw).mark(marker)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import run, ui
 
+from components.saving import save
 from components.widgets import card
 from services import db
 from services.account_deletion import AccountDeletionError, check_confirmation, delete_account
@@ -90,7 +91,7 @@ class DeletionSection:
     def confirm(self) -> None:
         typed = self.name_input.value or ''
         try:
-            with db.session_scope() as session:
+            with db.read_scope() as session:
                 account = check_confirmation(session, self.account.id, typed)
         except AccountDeletionError as error:
             self._refused(error)
@@ -113,15 +114,16 @@ class DeletionSection:
         dialog.open()
 
     async def delete(self, dialog: ui.dialog, button: ui.button, typed: str) -> None:
-        button.disable()  # a second click must not start a second deletion
-        button.props('loading')
-        dialog.props('persistent')  # and the dialog stays until the deletion has ended
+        dialog.props('persistent')  # the dialog stays until the deletion has ended (a second click waits too)
         try:
-            await run.io_bound(_delete, self.account.id, typed)
+            stored, _ = await save(lambda session: delete_account(session, self.account.id, typed), button=button)
         except AccountDeletionError as error:
             with self.root:  # the dialog (and its slot) is deleted once closed
                 dialog.close()
                 self._refused(error)
+            return
+        if not stored:  # save() said so: nothing was deleted, and the dialog stays for a retry (or to keep)
+            dialog.props(remove='persistent')
             return
         with self.root:
             dialog.close()
@@ -132,8 +134,3 @@ class DeletionSection:
             ui.navigate.to('/welcome')
         else:  # short enough for one line under the field on a phone; the name is shown just above
             self.name_input.error = 'That is not the account name.'
-
-
-def _delete(account_id: int, typed: str) -> dict[str, int]:
-    with db.session_scope() as session:
-        return delete_account(session, account_id, typed)

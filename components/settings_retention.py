@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.saving import save
 from components.widgets import card
 from services import db
 from services.models import Account, utcnow
@@ -84,7 +85,8 @@ class RetentionForm:
         )
         self.days.bind_visibility_from(self.mode, 'value', value='days')
         self.status()
-        ui.button('Save retention', on_click=self.save).props('no-caps').classes('self-end').mark('save-retention')
+        self.button = ui.button('Save retention', on_click=self.save).props('no-caps').classes('self-end')
+        self.button.mark('save-retention')
 
     @ui.refreshable_method
     def status(self) -> None:
@@ -113,11 +115,13 @@ class RetentionForm:
         if due > due_now and not await self.confirm(account, days, due):
             return
         try:
-            with db.session_scope() as session:
-                self.account = set_retention(session, self.account, days)
+            stored, account = await save(lambda session: set_retention(session, self.account, days), button=self.button)
         except RetentionError as error:
             self.days.error = error.message
             return
+        if not stored:  # save() said so; the form keeps what was typed
+            return
+        self.account = account
         self.status.refresh()
         ui.notify(
             'Data retention saved: every generation is kept' if days is None else f'Data retention saved: {days} days',

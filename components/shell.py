@@ -9,6 +9,7 @@ from nicegui import ui
 
 from components import theme
 from components.bell import notification_bell
+from components.saving import save
 from services import db
 from services.accounts import current_account, remove_demo_data
 from services.auth import login_config
@@ -28,7 +29,7 @@ NAV = (
 def frame(title: str, *, active: str) -> Iterator[Account | None]:
     """Lay out the shell and yield the account (None before onboarding) for the page's own content."""
     theme.apply()
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         account = current_account(session)
     ui.page_title(f'{title} · lowrouter')
     drawer = _drawer(active)
@@ -94,13 +95,15 @@ def _confirm_start_fresh() -> None:
         )
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Keep the demo', on_click=dialog.close).props('flat no-caps')
-            ui.button('Delete demo data', on_click=lambda: _start_fresh(dialog)).props('color=negative no-caps')
+            remove = ui.button('Delete demo data', on_click=lambda: _start_fresh(dialog, remove))
+            remove.props('color=negative no-caps').mark('confirm-start-fresh')
     dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
     dialog.open()
 
 
-def _start_fresh(dialog: ui.dialog) -> None:
-    with db.session_scope() as session:
-        remove_demo_data(session)
+async def _start_fresh(dialog: ui.dialog, button: ui.button) -> None:
+    stored, _ = await save(remove_demo_data, button=button)
+    if not stored:  # save() said so: the demo stays, and so does the dialog
+        return
     ui.navigate.to('/welcome')  # before closing: closing deletes the dialog this handler belongs to
     dialog.close()

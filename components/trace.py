@@ -7,6 +7,7 @@ from typing import Any
 from nicegui import ui
 
 from components.widgets import card
+from services.trace_limits import displayable
 
 STATUS_STYLE = {
     'picked': ('check_circle', 'text-green-700', 'picked'),
@@ -35,13 +36,18 @@ COLUMNS = [
 
 
 def routing_trace_card(trace: dict[str, Any] | None) -> None:
+    """Draws any stored trace: one sent by an outside router may have any shape, and is shown as far as it fits."""
+    trace = displayable(trace) if isinstance(trace, dict) else None
     with card('Routing trace'):
         if not trace:
             ui.label(
                 'No routing trace was recorded for this generation (it was reported by an outside router).'
             ).classes('text-sm lr-muted')
             return
-        picked = trace.get('picked') or {}
+        if 'omitted' in trace:
+            ui.label(f'The routing trace is stored, but {trace["omitted"].removeprefix("this routing trace is ")}.')
+            return
+        picked = _mapping(trace.get('picked'))
         with ui.row().classes('items-center gap-2 text-sm'):
             ui.icon('alt_route', size='20px').classes('text-green-800')
             ui.label(
@@ -49,7 +55,7 @@ def routing_trace_card(trace: dict[str, Any] | None) -> None:
                 f'{picked.get("region", "?")}: {trace.get("reason", "no reason recorded")}.'
             ).classes('lr-trace-reason')
         ui.label(_policy_words(trace)).classes('text-xs lr-muted')
-        rows = [_row(c) for c in trace.get('candidates', [])]
+        rows = [_row(c) for c in _items(trace.get('candidates'))]
         table = ui.table(columns=COLUMNS, rows=rows, row_key='key').props(
             'flat dense hide-pagination :pagination="{rowsPerPage: 0}" wrap-cells'
         )
@@ -59,13 +65,12 @@ def routing_trace_card(trace: dict[str, Any] | None) -> None:
             '<q-td :props="props"><q-icon :name="props.row.icon" :class="props.row.colour" size="18px" /></q-td>',
         )
         _phone_list(rows)
-        attempts = trace.get('attempts') or []
+        attempts = _items(trace.get('attempts'))
         if len(attempts) > 1:
             ui.label('Attempts').classes('text-sm font-medium pt-2')
             for number, attempt in enumerate(attempts, start=1):
-                ui.label(f'{number}. {attempt["provider"]} in {attempt["region"]}: {attempt["outcome"]}').classes(
-                    'text-sm lr-attempt'
-                )
+                where = f'{attempt.get("provider", "?")} in {attempt.get("region", "?")}'
+                ui.label(f'{number}. {where}: {attempt.get("outcome", "?")}').classes('text-sm lr-attempt')
 
 
 def _phone_list(rows: list[dict[str, Any]]) -> None:
@@ -83,23 +88,44 @@ def _phone_list(rows: list[dict[str, Any]]) -> None:
 
 
 def _row(candidate: dict[str, Any]) -> dict[str, Any]:
-    status = candidate.get('status', 'considered')
+    status = _text(candidate.get('status', 'considered'))
     icon, colour, word = STATUS_STYLE.get(status, STATUS_STYLE['considered'])
     excluded = candidate.get('excluded')
-    note = word if not excluded else f'{word}: {REASONS.get(excluded, excluded)}'
+    note = f'{word}: {REASONS.get(_text(excluded), _text(excluded))}' if excluded else word
+    provider, model, region = (_text(candidate.get(f)) for f in ('provider', 'model', 'region'))
     return {
-        'key': f'{candidate["provider"]}/{candidate["model"]}/{candidate["region"]}',
+        'key': f'{provider}/{model}/{region}',
         'icon': icon,
         'colour': colour,
         'status': status,
-        'provider': candidate['provider'],
-        'model': candidate['model'],
-        'region': candidate['region'],
-        'price': f'{candidate.get("input_usd_per_mtok", "?")} / {candidate.get("output_usd_per_mtok", "?")}',
-        'carbon': f'{candidate.get("carbon_g_per_1k_tokens", 0):.3f}',
-        'latency': f'{candidate.get("latency_ms", 0):,} ms',
+        'provider': provider,
+        'model': model,
+        'region': region,
+        'price': f'{_text(candidate.get("input_usd_per_mtok"))} / {_text(candidate.get("output_usd_per_mtok"))}',
+        'carbon': _number(candidate.get('carbon_g_per_1k_tokens', 0), '.3f'),
+        'latency': f'{_number(candidate.get("latency_ms", 0), ",")} ms',
         'note': note,
     }
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list in a trace (anything else in it is skipped)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    return '?' if value is None else str(value)[:200]
+
+
+def _number(value: Any, spec: str) -> str:
+    try:
+        return format(value, spec) if isinstance(value, int | float) and not isinstance(value, bool) else _text(value)
+    except ValueError:
+        return _text(value)
 
 
 def _policy_words(trace: dict[str, Any]) -> str:
@@ -109,5 +135,5 @@ def _policy_words(trace: dict[str, Any]) -> str:
         extra = f', preferring {trace["prefer_region"]}'
     if trace.get('fixed_provider'):
         extra = f', fixed to {trace["fixed_provider"]}'
-    count = len(trace.get('candidates', []))
+    count = len(_items(trace.get('candidates')))
     return f'Strategy: {strategy}{extra}. {count} candidate offer{"s" if count != 1 else ""} considered.'

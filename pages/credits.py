@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 
 from babel.numbers import get_currency_precision
 from nicegui import run, ui
+from sqlmodel import Session
 
 from components import billing
 from components.key_form import sentence, set_error
+from components.saving import save
 from components.shell import frame
 from components.widgets import card
 from services import db
@@ -89,7 +91,7 @@ class CreditsView:
     @ui.refreshable_method
     def balance(self) -> None:
         now = datetime.now(UTC)
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             self.account = current_account(session) or self.account
             balance = credit_balance(session, self.account)
             spent = spent_this_month(session, self.account, now=now)
@@ -103,7 +105,7 @@ class CreditsView:
 
     @ui.refreshable_method
     def receipt_list(self) -> None:
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             found = receipts(session, self.account.id)
         rows = [self._row(r) for r in found]
         with billing.list_card('Receipts', f'newest first · times in {self.account.timezone}'):
@@ -131,7 +133,7 @@ class CreditsView:
         }
 
     async def download(self, receipt_id: int) -> None:
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             receipt = get_receipt(session, self.account.id, int(receipt_id))
         if receipt is None:
             ui.notify('That receipt no longer exists', type='warning')
@@ -266,7 +268,7 @@ class ConfirmTopUp:
         self.button.disable()
         self.button.props('loading')
         try:
-            number = await run.io_bound(self._credit)
+            stored, number = await save(self._credit)
         except TopUpError as error:
             self._failed(error)
             return
@@ -275,6 +277,8 @@ class ConfirmTopUp:
             if not self.button.is_deleted:
                 self.button.enable()
                 self.button.props(remove='loading')
+        if not stored:  # the database failed: nothing was credited (save() said so); the dialog stays for a retry
+            return
         with self.form.box:  # closing deletes the dialog, so speak from the card that stays
             self.dialog.close()
             amount = format_money(self.micros, self.form.account.currency)
@@ -292,9 +296,8 @@ class ConfirmTopUp:
             self.dialog.close()
             self.form.refused(error)
 
-    def _credit(self) -> str:
-        with db.session_scope() as session:
-            result = top_up(session, self.form.account, self.micros, method=self.method, idempotency_key=self.key)
-            if result.created:
-                email_receipt(session, self.form.account, result.receipt)
-            return result.receipt.number
+    def _credit(self, session: Session) -> str:
+        result = top_up(session, self.form.account, self.micros, method=self.method, idempotency_key=self.key)
+        if result.created:
+            email_receipt(session, self.form.account, result.receipt)
+        return result.receipt.number

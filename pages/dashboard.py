@@ -9,6 +9,7 @@ from nicegui import ui
 
 from components.charts import top_models_card
 from components.eco_panel import eco_impact_card
+from components.saving import in_background
 from components.shell import frame
 from components.transactions import recent_transactions
 from components.widgets import credit_balance_card, usage_today_card
@@ -32,8 +33,7 @@ def dashboard_page(model: str | None = None, key: int | None = None) -> None:
             ui.navigate.to('/welcome')
             return
         now = datetime.now(UTC)
-        with db.session_scope() as session:
-            check_low_balance_soon(session, account)
+        in_background(lambda session: check_low_balance_soon(session, account))
         with db.read_scope() as session:
             balance = credit_balance(session, account)
             spent = spent_this_month(session, account, now=now)

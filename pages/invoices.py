@@ -8,7 +8,7 @@ from components import billing
 from components.shell import frame
 from services import db
 from services.billing_pdfs import invoice_pdf
-from services.invoices import current_draft, ensure_invoices, get_invoice, invoices
+from services.invoices import get_invoice, invoices
 from services.models import Account, Invoice
 from services.money import format_money
 from services.timeutil import format_local, local
@@ -66,16 +66,13 @@ def no_activity(found: list[Invoice]) -> bool:
 
 
 class InvoicesView:
-    """Issues what is due when the page opens, then lists every invoice, newest month first."""
+    """Every invoice, newest month first (the background job issues them when a month closes)."""
 
     def __init__(self, account: Account) -> None:
         self.account = account
         ui.add_css(billing.CSS)
-        with db.session_scope() as session:
-            ensure_invoices(session, account)
-            current_draft(session, account)
-            found = invoices(session, account.id)
-        self.draft_ids = {i.id for i in found if i.status == 'draft'}
+        with db.read_scope() as session:  # this month's draft is computed: opening the page writes nothing
+            found = invoices(session, account)
         zone = account.timezone
         with ui.column().classes('w-full gap-1 max-w-3xl'):
             ui.label('Invoices').classes('text-2xl font-semibold')
@@ -127,10 +124,8 @@ class InvoicesView:
         }
 
     async def download(self, invoice_id: int) -> None:
-        with db.session_scope() as session:
-            invoice = get_invoice(session, self.account.id, int(invoice_id))
-            if int(invoice_id) in self.draft_ids or (invoice is not None and invoice.status == 'draft'):
-                invoice = current_draft(session, self.account)  # a draft is recomputed on each request
+        with db.read_scope() as session:  # a draft is recomputed on each request
+            invoice = get_invoice(session, self.account, int(invoice_id))
         if invoice is None:
             ui.notify('That invoice no longer exists', type='warning')
             return

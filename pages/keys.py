@@ -136,7 +136,7 @@ class KeysView:
 
     @ui.refreshable_method
     def key_list(self) -> None:
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             keys = list_keys(session, self.account)
             usage = month_usage_by_key(session, self.account)
         keys.sort(key=lambda k: key_status(k) == 'revoked')  # revoked keys last, otherwise oldest first

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from nicegui import ui
 
-from components.routing_form import (
-    STRATEGY_LABELS,
-    PolicyForm,
-    limits_text,
-    missing_need,
-    pool_text,
-    price_text,
-    provider_label,
-    region_label,
-)
+from components.routing_form import PolicyForm, missing_need, policy_summary
+from components.saving import save
 from components.shell import frame
 from components.whatif import WhatIf
 from components.widgets import card
@@ -42,26 +34,6 @@ CSS = """
 .lr-key-policy { border-top: 1px solid #eaecf0; }
 .lr-key-policy:first-of-type { border-top: 0; }
 """
-LIMIT_FIELDS = ('allowed_providers', 'blocked_providers', 'allowed_regions', 'blocked_regions')
-
-
-def _summary(settings: dict[str, Any]) -> list[tuple[str, str, str, tuple[str, ...]]]:
-    """(marker, label, value text, fields it shows) for the facts of a key's policy that matter."""
-    strategy = settings['strategy']
-    latency = settings['max_latency_ms']
-    rows = [('strategy', 'Strategy', STRATEGY_LABELS.get(strategy, strategy), ('strategy',))]
-    if strategy == 'prefer_region':
-        rows.append(('prefer_region', 'Prefer region', region_label(settings['prefer_region']), ('prefer_region',)))
-    if strategy == 'fixed_provider':
-        rows.append(('fixed_provider', 'Provider', provider_label(settings['fixed_provider']), ('fixed_provider',)))
-    rows += [
-        ('allow_fallbacks', 'Fallbacks', 'on' if settings['allow_fallbacks'] else 'off', ('allow_fallbacks',)),
-        ('max_price_per_mtok', 'Max price', price_text(settings['max_price_per_mtok']), ('max_price_per_mtok',)),
-        ('max_latency_ms', 'Max latency', 'no cap' if latency is None else f'{int(latency):,} ms', ('max_latency_ms',)),
-        ('limits', 'Providers and regions', limits_text(settings), LIMIT_FIELDS),
-        ('auto_pool', 'Auto pool', pool_text(settings['auto_pool']), ('auto_pool',)),
-    ]
-    return rows
 
 
 def _checked(form: PolicyForm, inherited: dict[str, Any]) -> dict[str, Any] | None:
@@ -103,7 +75,7 @@ class RoutingView:
     def __init__(self, account: Account) -> None:
         self.account = account
         ui.add_css(CSS)
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             self.saved = account_settings(session, account)
         with ui.column().classes('gap-1 max-w-3xl'):
             ui.label('Auto-routing').classes('text-2xl font-semibold')
@@ -117,7 +89,8 @@ class RoutingView:
                 with ui.row().classes('w-full justify-end gap-2 pt-2'):
                     preview_button = ui.button('Preview', icon='query_stats', on_click=self.preview_clicked)
                     preview_button.props('outline no-caps').mark('preview')
-                    ui.button('Save', icon='check', on_click=self.save).props('unelevated no-caps').mark('save')
+                    save_button = ui.button('Save', icon='check', on_click=lambda: self.save(save_button))
+                    save_button.props('unelevated no-caps').mark('save')
             with card('What-if preview').mark('preview-card') as self.panel:
                 ui.label(
                     'What the settings would have done to your real traffic. Keys with their own overrides keep them.'
@@ -135,7 +108,7 @@ class RoutingView:
         settings = self._settings()
         if settings is None:
             return False
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             result = preview(session, self.account, days=self.whatif.days.value, account_policy=settings)
         same = settings == validate(self.saved)
         self.whatif.show(result, 'With your saved settings' if same else 'With the settings in the form, not saved yet')
@@ -145,18 +118,24 @@ class RoutingView:
         if self.run_preview():  # on a phone the preview is below the form: bring it into view
             _scroll_to(self.panel, narrower_than=1024)
 
-    def save(self) -> None:
+    def save(self, button: ui.button) -> Awaitable[None] | None:
+        """Check the form at once (the problem shows on its field); the write goes on in a worker thread."""
         settings = self._settings()
         if settings is None:
             ui.notify('Nothing was saved: check the highlighted field', type='warning')
-            return
+            return None
+        return self._store(settings, button)
+
+    async def _store(self, settings: dict[str, Any], button: ui.button) -> None:
         try:
-            with db.session_scope() as session:
-                self.saved = set_account_settings(session, self.account, settings)
+            stored, saved = await save(lambda s: set_account_settings(s, self.account, settings), button=button)
         except PolicyError as error:
             message = self.form.show_error(error)
             ui.notify(f'Nothing was saved: {message}', type='negative')
             return
+        if not stored:
+            return
+        self.saved = saved
         ui.notify('Saved: new requests follow these defaults', type='positive')
         self.key_list.refresh()
         self.run_preview()
@@ -165,7 +144,7 @@ class RoutingView:
 
     @ui.refreshable_method
     def key_list(self) -> None:
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             keys = [k for k in list_keys(session, self.account) if key_status(k) == 'active']
             policies = {k.id: effective(session, self.account, k.id) for k in keys}
         with card('Per-key overrides').mark('key-overrides'):
@@ -196,7 +175,7 @@ class RoutingView:
                     clear.props('flat dense no-caps color=negative').mark(f'clear-override-{key.id}')
                     clear.set_enabled(bool(own))
             with ui.element('div').classes('w-full grid grid-cols-2 md:grid-cols-4 gap-x-4 gap-y-2 text-sm'):
-                for marker, label, text, fields in _summary(settings):
+                for marker, label, text, fields in policy_summary(settings):
                     with ui.column().classes('gap-0 min-w-0'):
                         ui.label(label).classes('text-xs lr-muted')
                         if any(sources[f] == 'key' for f in fields):
@@ -206,7 +185,7 @@ class RoutingView:
                         value.mark(f'key-{key.id}-{marker}')
 
     def edit_override(self, key: ApiKey) -> None:
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             try:
                 inherited, override = (
                     account_settings(session, self.account),
@@ -231,9 +210,8 @@ class RoutingView:
                 ui.button('Preview', on_click=lambda: show() and _scroll_to(section)).props('outline no-caps').mark(
                     'preview-key'
                 )
-                ui.button('Save', on_click=lambda: self._save_override(dialog, key, form, inherited)).props(
-                    'unelevated no-caps'
-                ).mark('save-override')
+                save_button = ui.button('Save').props('unelevated no-caps').mark('save-override')
+                save_button.on_click(lambda: self._save_override(dialog, key, form, inherited, save_button))
 
     @contextmanager
     def _dialog(self, title: str, width: str) -> Iterator[ui.dialog]:
@@ -249,27 +227,32 @@ class RoutingView:
         draft = _checked(form, inherited)
         if draft is None:
             return False
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             result = preview(session, self.account, days=whatif.days.value, key_policies={key.id: draft})
         whatif.show(result, f'All your traffic, with this draft for {key.name} (not saved yet)')
         return True
 
-    def _save_override(self, dialog: ui.dialog, key: ApiKey, form: PolicyForm, inherited: dict[str, Any]) -> None:
-        draft = _checked(form, inherited)
-        if draft is None:
-            return
+    def _save_override(
+        self, dialog: ui.dialog, key: ApiKey, form: PolicyForm, inherited: dict[str, Any], button: ui.button
+    ) -> Awaitable[None] | None:
+        draft = _checked(form, inherited)  # at once, like save()
+        return None if draft is None else self._store_override(dialog, key, form, draft, button)
+
+    async def _store_override(
+        self, dialog: ui.dialog, key: ApiKey, form: PolicyForm, draft: dict[str, Any], button: ui.button
+    ) -> None:
+        keep = lambda s: set_key_override(s, self.account, key.id, draft)  # noqa: E731
+        clear = lambda s: clear_key_override(s, self.account, key.id)  # noqa: E731
         try:
-            with db.session_scope() as session:
-                if draft:
-                    set_key_override(session, self.account, key.id, draft)
-                else:
-                    clear_key_override(session, self.account, key.id)
+            stored, _ = await save(keep if draft else clear, button=button)
         except PolicyError as error:
             message = form.show_error(error)
             ui.notify(f'Nothing was saved: {message}', type='negative')
             return
         except KeyNotFound:
             ui.notify('That key no longer exists', type='negative')
+            return
+        if not stored:
             return
         dialog.close()
         ui.notify(f'Saved the override for “{key.name}”' if draft else f'“{key.name}” now follows the defaults',
@@ -283,17 +266,17 @@ class RoutingView:
             )
             with ui.row().classes('w-full justify-end gap-2 pt-2'):
                 ui.button('Cancel', on_click=dialog.close).props('flat no-caps')
-                ui.button('Clear override', on_click=lambda: self._clear(dialog, key)).props(
-                    'color=negative unelevated no-caps'
-                ).mark('confirm-clear')
+                confirm = ui.button('Clear override', on_click=lambda: self._clear(dialog, key, confirm))
+                confirm.props('color=negative unelevated no-caps').mark('confirm-clear')
 
-    def _clear(self, dialog: ui.dialog, key: ApiKey) -> None:
+    async def _clear(self, dialog: ui.dialog, key: ApiKey, button: ui.button) -> None:
         try:
-            with db.session_scope() as session:
-                clear_key_override(session, self.account, key.id)
+            stored, _ = await save(lambda s: clear_key_override(s, self.account, key.id), button=button)
         except KeyNotFound:
             ui.notify('That key no longer exists', type='negative')
         else:
+            if not stored:  # save() said so; the dialog stays for a retry
+                return
             ui.notify(f'“{key.name}” now follows the defaults', type='positive')
         dialog.close()
         self.key_list.refresh()
