@@ -18,7 +18,7 @@ from services import db
 from services.billing_pdfs import invoice_pdf, receipt_pdf
 from services.exports import generations_csv
 from services.generation_queries import GenerationFilter
-from services.invoices import current_draft, invoices
+from services.invoices import invoices
 from services.keys import key_status, list_keys
 from services.ledger import receipts
 from services.models import Account, ApiKey, utcnow
@@ -53,13 +53,14 @@ class ExportError(LookupError):
 def build_export(account_id: int) -> bytes:
     """The ZIP, in a fixed file order: README.txt, settings.json, generations.csv, invoices/*, receipts/*."""
     made = utcnow().replace(microsecond=0)
-    with db.session_scope() as session:  # the draft of this month, then everything but generations
+    with db.read_scope() as session:  # everything but generations (this month's draft is computed, not stored)
         account = session.get(Account, account_id)
         if account is None:
             raise ExportError(f'there is no account {account_id}')
-        current_draft(session, account, now=made)
         receipt_rows = sorted(receipts(session, account.id), key=lambda r: (r.seq, r.id))
-        invoice_rows = sorted(invoices(session, account.id), key=lambda i: (i.period_start, i.status != 'issued'))
+        invoice_rows = sorted(
+            invoices(session, account, now=made), key=lambda i: (i.period_start, i.status != 'issued')
+        )
         settings = export_settings(session, account, made)
     stamp = made.timetuple()[:6]
     buffer = io.BytesIO()

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from services.models import Account, Invoice, LedgerEntry, Receipt, UsageHour, utcnow
 from services.timeutil import local, utc
 
+DRAFT_ID = 0  # the id of this month's draft, which is computed when asked for and never stored
 MAX_ISSUED_PER_CALL = 24  # a round of the background job stays short whatever the history; the next one goes on
 
 
@@ -67,49 +68,49 @@ def invoiced_until(session: Session, account: Account) -> datetime | None:
 
 
 def current_draft(session: Session, account: Account, *, now: datetime | None = None) -> Invoice:
-    """The current month so far, as a draft: recomputed on each request, same id, never final."""
+    """The current month so far, as a draft: computed from stored figures each time it is asked for and never
+    stored (reading invoices writes nothing). It carries the id DRAFT_ID; stored ids start at 1."""
     now = now or utcnow()
     here = local(now, account.timezone)
-    number = f'DRAFT-{here.year}-{here.month:02d}'
-    session.execute(  # drafts of past months are superseded by their issued invoices
-        delete(Invoice).where(Invoice.account_id == account.id, Invoice.status == 'draft', Invoice.number != number)
-    )
-    draft = session.exec(select(Invoice).where(Invoice.account_id == account.id, Invoice.number == number)).first()
-    if draft is None:
-        try:
-            with session.begin_nested():
-                return _store(session, account, here.year, here.month, status='draft', now=now)
-        except IntegrityError:  # created by a concurrent request: refresh that one
-            draft = session.exec(
-                select(Invoice).where(Invoice.account_id == account.id, Invoice.number == number)
-            ).one()
-    start, end = month_bounds(account.timezone, here.year, here.month)
-    snapshot = build_snapshot(session, account, start, min(end, now))
-    draft.snapshot = snapshot | {'number': number, 'status': 'draft', 'issued_at': now.isoformat()}
-    draft.total_micros = snapshot['usage_micros']
-    draft.issued_at = now
-    session.add(draft)
-    session.flush()
-    return draft
+    invoice = _month_invoice(session, account, here.year, here.month, status='draft', now=now)
+    invoice.id = DRAFT_ID
+    return invoice
 
 
-def invoices(session: Session, account_id: int) -> list[Invoice]:
+def invoices(session: Session, account: Account, *, now: datetime | None = None) -> list[Invoice]:
+    """This month's draft, then every issued invoice, newest month first. (Drafts that earlier versions stored
+    are passed over: the draft is always computed anew.)"""
     query = (
-        select(Invoice).where(Invoice.account_id == account_id).order_by(Invoice.period_start.desc(), Invoice.status)
+        select(Invoice)
+        .where(Invoice.account_id == account.id, Invoice.status == 'issued')
+        .order_by(Invoice.period_start.desc())
     )
-    return list(session.exec(query))
+    return [current_draft(session, account, now=now), *session.exec(query)]
 
 
-def get_invoice(session: Session, account_id: int, invoice_id: int) -> Invoice | None:
+def get_invoice(session: Session, account: Account, invoice_id: int) -> Invoice | None:
+    """An issued invoice of the account, or this month's draft for DRAFT_ID."""
+    if invoice_id == DRAFT_ID:
+        return current_draft(session, account)
     invoice = session.get(Invoice, invoice_id)
-    return invoice if invoice is not None and invoice.account_id == account_id else None
+    if invoice is None or invoice.account_id != account.id or invoice.status != 'issued':
+        return None
+    return invoice
 
 
 def _store(session: Session, account: Account, year: int, month: int, *, status: str, now: datetime) -> Invoice:
+    invoice = _month_invoice(session, account, year, month, status=status, now=now)
+    session.add(invoice)
+    session.flush()
+    return invoice
+
+
+def _month_invoice(session: Session, account: Account, year: int, month: int, *, status: str, now: datetime) -> Invoice:
+    """The invoice of a month as it stands at `now` (a draft counts up to `now`), not stored."""
     start, end = month_bounds(account.timezone, year, month)
     snapshot = build_snapshot(session, account, start, min(end, now) if status == 'draft' else end)
     prefix = 'INV' if status == 'issued' else 'DRAFT'
-    invoice = Invoice(
+    return Invoice(
         account_id=account.id,
         number=f'{prefix}-{year}-{month:02d}',
         period_start=start,
@@ -120,9 +121,6 @@ def _store(session: Session, account: Account, year: int, month: int, *, status:
         issued_at=now,
         snapshot=snapshot | {'number': f'{prefix}-{year}-{month:02d}', 'status': status, 'issued_at': now.isoformat()},
     )
-    session.add(invoice)
-    session.flush()
-    return invoice
 
 
 def build_snapshot(session: Session, account: Account, start: datetime, end: datetime) -> dict:

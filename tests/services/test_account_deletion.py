@@ -12,10 +12,11 @@ from services.account_deletion import AccountDeletionError, delete_account
 from services.account_export import build_export
 from services.accounts import create_account
 from services.ingest import record_generation
-from services.invoices import current_draft, ensure_invoices
+from services.invoices import ensure_invoices
 from services.keys import create_key
 from services.ledger import top_up
 from services.models import ACCOUNT_TABLES, Account, ApiKey, Invoice, Outbox, Receipt, utcnow
+from services.timeutil import local
 
 MODELS = ('openai/gpt-4o-mini', 'mistral/mistral-small', 'openai/gpt-4o')
 
@@ -40,7 +41,6 @@ def _seed(session, account: Account, tag: str, generations: int) -> dict:
     top_up(session, account, '20.00', method='manual', idempotency_key=f'{tag}-1')
     top_up(session, account, '35.50', method='manual', idempotency_key=f'{tag}-2')
     ensure_invoices(session, account)
-    current_draft(session, account)
     policies.set_account_settings(session, account, {'strategy': 'lowest_carbon', 'max_latency_ms': 4000})
     policies.set_key_override(session, account, new.key.id, {'strategy': 'cheapest'})
     notifications.queue(
@@ -99,10 +99,12 @@ def test_the_export_zip_holds_csv_pdfs_and_settings_without_secrets(session, see
     assert rows[0][0] == 'id' and len(rows) == 1 + 6  # the other account's generations are not in it
 
     receipts = session.exec(select(Receipt).where(Receipt.account_id == account.id).order_by(Receipt.seq)).all()
-    invoices = session.exec(select(Invoice).where(Invoice.account_id == account.id)).all()
-    assert {i.status for i in invoices} == {'issued', 'draft'}
+    issued = session.exec(select(Invoice).where(Invoice.account_id == account.id)).all()
+    assert {i.status for i in issued} == {'issued'}  # the export issued and stored nothing
+    draft = local(utcnow(), account.timezone).strftime('DRAFT-%Y-%m')
     assert [n for n in names if n.startswith('receipts/')] == [f'receipts/{r.number}.pdf' for r in receipts]
-    assert sorted(n for n in names if n.startswith('invoices/')) == sorted(f'invoices/{i.number}.pdf' for i in invoices)
+    expected = sorted([f'invoices/{i.number}.pdf' for i in issued] + [f'invoices/{draft}.pdf'])
+    assert sorted(n for n in names if n.startswith('invoices/')) == expected
     for name in names:
         if name.endswith('.pdf'):
             assert archive.read(name).startswith(b'%PDF'), name

@@ -52,7 +52,7 @@ def test_closed_months_are_issued_and_reconcile(session, account):
     draft = current_draft(session, account, now=NOW)
     assert draft.status == 'draft' and draft.snapshot['opening_micros'] == s['closing_micros']
     assert draft.snapshot['top_ups_micros'] == 50_000_000
-    assert [i.number for i in invoices(session, account.id)] == ['DRAFT-2026-11', 'INV-2026-10']
+    assert [i.number for i in invoices(session, account, now=NOW)] == ['DRAFT-2026-11', 'INV-2026-10']
 
 
 def test_invoice_pdf_states_the_totals_and_never_changes(session, account, tmp_path):

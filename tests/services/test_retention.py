@@ -79,7 +79,7 @@ def _figures(session, account: Account) -> dict:
         'snapshots': [
             build_snapshot(session, account, *month_bounds(account.timezone, y, m)) for y, m in sorted(months)
         ],
-        'invoices': [(i.number, i.status, i.total_micros, i.snapshot) for i in invoices(session, account.id)],
+        'invoices': [(i.number, i.status, i.total_micros, i.snapshot) for i in invoices(session, account, now=NOW)],
         'usage_hour': sorted(
             tuple(row.model_dump(exclude={'id'}).values())
             for row in session.exec(select(UsageHour).where(UsageHour.account_id == account.id))
