@@ -4,10 +4,12 @@
     python bench/concurrency.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432
     python bench/concurrency.py --concurrency 400 --bursts 10
 
-Each burst sends 200 requests at once, from 200 clients: 80 % reads (credits, the generations list, usage,
-the keys list, the dashboard page) and 20 % writes (single ingestion, top-ups, key creation), shuffled.
-Reports errors (any status >= 400, or no answer within the client's timeout), latency percentiles over
-every request of every burst and throughput. Target: 0 errors and p99 under 2 s.
+Each burst sends 200 API requests at once, from 200 clients: 80 % reads (credits, the generations list,
+usage, the keys list) and 20 % writes (single ingestion, top-ups, key creation), shuffled. Meanwhile a person
+opens /dashboard about once a second: the page must keep answering during the bursts (the freeze this
+measures held the dashboard too). Reports errors (any status >= 400, or no answer within the
+client's timeout), latency percentiles over every request of every burst, throughput, and the slowest
+dashboard visit. Target: 0 errors and p99 under 2 s.
 """
 
 from __future__ import annotations
@@ -40,10 +42,10 @@ READS = {
     'generations': ('GET', '/api/v1/generations?limit=50'),
     'usage': ('GET', '/api/v1/usage?group_by=model'),
     'keys': ('GET', '/api/v1/keys'),
-    'dashboard': ('GET', '/dashboard'),
 }
 WRITES = ('ingest', 'top-up', 'create key')
 P99_TARGET_S = 2.0
+VISIT_EVERY_S = 1.0  # a person reloading the dashboard during a burst
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Result:
     seconds: float
     latencies: list[float] = field(default_factory=list)  # seconds, answered requests
     errors: Counter = field(default_factory=Counter)  # 'kind: status or exception' -> count
+    dashboard: list[float] = field(default_factory=list)  # seconds, each /dashboard visit during the bursts
 
     @property
     def requests(self) -> int:
@@ -68,7 +71,8 @@ class Result:
         return (
             f'{self.requests:,} requests in bursts of {self.concurrency}: {sum(self.errors.values())} errors, '
             f'p50 {self.percentile(50) * 1000:.0f} ms, p95 {self.percentile(95) * 1000:.0f} ms, '
-            f'p99 {self.percentile(99) * 1000:.0f} ms, {self.requests / self.seconds:,.0f} req/s'
+            f'p99 {self.percentile(99) * 1000:.0f} ms, {self.requests / self.seconds:,.0f} req/s; '
+            f'{len(self.dashboard)} dashboard visits meanwhile, slowest {max(self.dashboard, default=0) * 1000:.0f} ms'
         )
 
 
@@ -90,9 +94,28 @@ async def burst(base: str, secret: str, kinds: list[str], concurrency: int, time
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=timeout, limits=limits) as client:
         result = Result(concurrency, 0.0)
         began = time.perf_counter()
-        await asyncio.gather(*(_client(client, queue, result) for _ in range(concurrency)))
+        clients = asyncio.gather(*(_client(client, queue, result) for _ in range(concurrency)))
+        person = asyncio.create_task(_visit_dashboard(client, result, until=clients))
+        await clients
         result.seconds = time.perf_counter() - began
+        await person
     return result
+
+
+async def _visit_dashboard(client: httpx.AsyncClient, result: Result, *, until: asyncio.Future) -> None:
+    """Open /dashboard about once a second, as a person watching it would, until the burst is over."""
+    while not until.done():
+        began = time.perf_counter()
+        try:
+            response = await client.get('/dashboard', headers={'Authorization': ''})
+        except httpx.HTTPError as error:
+            result.errors[f'dashboard: {type(error).__name__} {error}'] += 1
+        else:
+            if response.status_code >= 400:
+                result.errors[f'dashboard: {response.status_code}'] += 1
+            else:
+                result.dashboard.append(time.perf_counter() - began)
+        await asyncio.wait([until], timeout=VISIT_EVERY_S)
 
 
 async def _client(client: httpx.AsyncClient, queue: asyncio.Queue, result: Result) -> None:
@@ -150,6 +173,7 @@ def measure(url: str, *, concurrency: int = 200, bursts: int = 5) -> Result:
         for round_ in range(bursts):
             result = asyncio.run(burst(app.base, secret, mixed(concurrency, seed=round_), concurrency))
             total.latencies += result.latencies
+            total.dashboard += result.dashboard
             total.errors += result.errors
             total.seconds += result.seconds
     db.dispose_all()

@@ -132,9 +132,10 @@ def measure_concurrency(name: str, postgres: str | None) -> Row:
     print(f'  {result}', flush=True)
     value = (
         f'{sum(result.errors.values())} errors, p50 {result.percentile(50):.2f} s, p95 {result.percentile(95):.2f} s, '
-        f'p99 {result.percentile(99):.2f} s, {result.requests / result.seconds:,.0f} req/s'
+        f'p99 {result.percentile(99):.2f} s, {result.requests / result.seconds:,.0f} req/s; '
+        f'/dashboard meanwhile: slowest {max(result.dashboard, default=0):.2f} s'
     )
-    return Row(name, '200 requests at once, 80 % reads (5 bursts)', value, '0 errors, p99 < 2 s', result.met)
+    return Row(name, '200 API requests at once, 80 % reads (5 bursts)', value, '0 errors, p99 < 2 s', result.met)
 
 
 def _ratio(big: figures.Timing, small: figures.Timing) -> tuple[str, bool]:
