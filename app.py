@@ -16,22 +16,14 @@ from nicegui import app, ui
 from sqlalchemy.exc import DBAPIError
 
 import pages  # noqa: F401  (registers every page)
-from api import background, errors, page_guard, routers, security
+from api import background, docs, errors, page_guard, routers, security
 from api.login import LoginGate
 from services import auth, bootstrap, cli, db, db_check
 from services.config import Settings, configure, settings_from_args
 
 SIMULATION = os.environ.get('NICEGUI_USER_SIMULATION') == 'true'
 
-API_DESCRIPTION = (
-    'The HTTP face of the lowrouter dashboard. Authenticate with `Authorization: Bearer <secret>`; '
-    'each endpoint names the scope it needs (inference, ingest, read, manage). Errors are JSON '
-    '`{"error": {"code": ..., "message": ...}}`: 401 for a missing, unknown, expired or revoked key, 403 for '
-    'a missing scope or model, 402 for a used-up spend limit, 404 for an unknown id, 410 for a generation deleted '
-    'under the data-retention setting, 422 for invalid input. '
-    'A rejected request writes nothing.'
-)
-app.docs_url, app.openapi_url = '/api/docs', '/api/openapi.json'
+docs.install(app)
 for router in routers.ALL:  # the routers carry their full paths; adding their routes directly (not include_router)
     app.router.routes.extend(router.routes)  # keeps FastAPI from nesting a lifespan per run of this file in tests
 errors.install(app)
@@ -89,7 +81,6 @@ def main(argv: list[str]) -> None:
         storage_secret=storage_secret,
         session_middleware_kwargs={'https_only': settings.secure_cookies, 'same_site': 'lax'},  # always HttpOnly
         proxy_headers=False,  # uvicorn believes X-Forwarded-For from any loopback peer: see LOWROUTER_TRUSTED_PROXIES
-        fastapi_docs={'title': 'lowrouter API', 'version': '1', 'description': API_DESCRIPTION},
     )
 
 

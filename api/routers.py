@@ -1,6 +1,6 @@
 """Every API router, in the order app.py includes them."""
 
-from api import account, billing, chat, eco, exports, generations, ingest, keys, login, retention, routing
+from api import account, billing, chat, docs, eco, exports, generations, ingest, keys, login, retention, routing
 
 ALL = (
     login.router,
@@ -14,4 +14,5 @@ ALL = (
     keys.router,
     eco.router,
     retention.router,
+    docs.router,
 )

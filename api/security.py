@@ -36,13 +36,6 @@ PAGE_POLICY = (
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-# FastAPI's /api/docs page loads Swagger UI from its CDN
-DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'nonce-{nonce}' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-DOCS_PATHS = ('/api/docs', '/api/redoc')
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 COMMON_HEADERS = {
     'x-content-type-options': 'nosniff',
@@ -95,7 +88,7 @@ class PageSecurityPolicy:
             await self.app(scope, receive, send)
             return
         nonce = secrets.token_urlsafe(18)
-        policy = (DOCS_POLICY if scope['path'].startswith(DOCS_PATHS) else PAGE_POLICY).format(nonce=nonce)
+        policy = PAGE_POLICY.format(nonce=nonce)
         start: Message | None = None
         body: list[bytes] = []
 

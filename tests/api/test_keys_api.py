@@ -140,6 +140,29 @@ async def test_last_used_is_recorded(api, make_key):
         assert all(k.last_used_at is not None for k in session.exec(select(ApiKey)))
 
 
+async def test_a_rejected_request_does_not_record_the_keys_use(api, make_key):
+    headers = make_key('manage', 'read')
+    refused = [
+        await api.post('/api/v1/keys', json={'name': 'x', 'scopes': ['read'], 'colour': 'red'}, headers=headers),
+        await api.post('/api/v1/keys', content=b'{not json', headers=headers | {'Content-Type': 'application/json'}),
+        await api.patch('/api/v1/keys/999999', json={'name': 'y'}, headers=headers),
+        await api.post('/api/v1/credits/top-ups', json={'amount': '5.00'}, headers=headers),  # no Idempotency-Key
+    ]
+    assert [r.status_code for r in refused] == [422, 422, 404, 422]
+    with db.read_scope() as session:
+        assert [k.last_used_at for k in session.exec(select(ApiKey))] == [None]
+
+
+async def test_the_api_docs_page_needs_no_internet(api):
+    page = await api.get('/api/docs')
+    assert page.status_code == 200 and 'http' not in page.text.replace('http-equiv', '')  # no CDN, no other site
+    assert "script-src 'self' 'nonce-" in page.headers['content-security-policy']
+    for asset in ('swagger-ui-bundle.js', 'swagger-ui.css'):
+        assert f'/api/docs/assets/{asset}' in page.text
+        served = await api.get(f'/api/docs/assets/{asset}')
+        assert served.status_code == 200 and len(served.content) > 100_000
+
+
 async def test_openapi_docs_describe_every_endpoint(api):
     spec = (await api.get('/api/openapi.json')).json()
     paths = set(spec['paths'])
