@@ -70,9 +70,16 @@ def sign_in(request: Request, password: Annotated[str, Form()] = '', next: Annot
 
 
 @router.get('/logout')
+def sign_out_link() -> RedirectResponse:
+    """A link cannot sign anyone out (another site could plant one): signing out is a form post."""
+    return RedirectResponse('/dashboard', status_code=303)
+
+
+@router.post('/logout')
 async def sign_out(request: Request):
-    """Ends every dashboard session (there is one dashboard user), on every process, not only this cookie."""
-    if login_config().enabled:
+    """Ends every dashboard session (there is one dashboard user), on every process, not only this cookie.
+    Only a signed-in browser can: a form on another site posts without the (SameSite) cookie."""
+    if login_config().enabled and is_signed_in(request):
         await run_in_threadpool(end_every_session)  # open tabs go to /login within seconds (api/page_guard.py)
     request.session.pop(SESSION_KEY, None)
     request.session.pop(TOKEN_KEY, None)

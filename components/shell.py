@@ -56,9 +56,10 @@ def _header(active: str, drawer: ui.left_drawer) -> None:
                     ui.label(label)
         notification_bell()
         if login_config().enabled:
-            ui.button(icon='logout', on_click=lambda: ui.navigate.to('/logout')).props(
-                'flat round dense color=white aria-label="Sign out"'
-            ).tooltip('Sign out')
+            with ui.element('form').props('method=post action=/logout').classes('m-0'):  # a post: a link cannot
+                ui.button(icon='logout').props(  # sign anyone out, and the cookie is not sent cross-site
+                    'type=submit flat round dense color=white aria-label="Sign out"'
+                ).tooltip('Sign out').mark('sign-out')
 
 
 def _drawer(active: str) -> ui.left_drawer:

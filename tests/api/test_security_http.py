@@ -82,7 +82,10 @@ def test_signing_out_ends_a_copied_cookie(proxied):
         assert sign_in(owner).headers['location'] == '/keys'
         thief.cookies.update(owner.cookies)  # the cookie, copied
         assert thief.get('/keys').status_code == 200
-        assert owner.get('/logout').headers['location'] == '/login'
+        assert owner.get('/logout').headers['location'] == '/dashboard'  # a link (another site's) signs no one out
+        assert httpx.post(f'{proxied}/logout').status_code == 303  # nor a post without the cookie
+        assert thief.get('/keys').status_code == 200
+        assert owner.post('/logout').headers['location'] == '/login'
         stolen = thief.get('/keys')
         assert stolen.status_code == 303 and stolen.headers['location'] == '/login?next=/keys'
         assert sign_in(owner).status_code == 303 and owner.get('/keys').status_code == 200  # signing in again works

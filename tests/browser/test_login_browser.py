@@ -30,7 +30,9 @@ def test_every_page_redirects_to_login_and_only_the_right_password_lets_in(guard
     desktop.get_by_role('button', name='Sign in').click()
     desktop.wait_for_url('**/keys')
     desktop.get_by_text('API keys').first.wait_for()
-    desktop.goto(f'{guarded}/logout')
+    desktop.goto(f'{guarded}/logout')  # a link does not sign out
+    desktop.wait_for_url('**/dashboard')
+    desktop.get_by_role('button', name='Sign out').click()
     desktop.wait_for_url('**/login')
     desktop.goto(f'{guarded}/dashboard')
     desktop.wait_for_url('**/login?next=/dashboard')
