@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.bodies import GENERATION_BATCH_BODY, GENERATION_BODY, external_id_of
+from api.bodies import GENERATION_BATCH_BODY, GENERATION_BODY, MAX_BATCH, external_id_of
+from api.bodies import GENERATION_EXAMPLE as EXAMPLE
 from api.deps import Authorization, authorize_with_account
 from api.errors import ERROR_RESPONSES, APIError
 from api.schemas import generation_out
@@ -42,16 +43,6 @@ from services.models import Account, ApiKey
 from services.notifications import check_low_balance_soon
 
 router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPONSES)
-MAX_BATCH = 1000
-EXAMPLE = {
-    'model': 'openai/gpt-4o-mini',
-    'provider': 'openai',
-    'region': 'us-east-1',
-    'prompt_tokens': 812,
-    'completion_tokens': 240,
-    'latency_ms': 1830,
-    'external_id': 'req-42',
-}
 IdempotencyKey = Annotated[
     str | None,
     Header(alias='Idempotency-Key', min_length=1, max_length=200, description='a retry with the same key records once'),
