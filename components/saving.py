@@ -13,10 +13,9 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from nicegui import background_tasks, run, ui
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
 from services import db
+from services.db import Session
 
 T = TypeVar('T')
 log = logging.getLogger('lowrouter')
@@ -30,9 +29,9 @@ async def save(write: Callable[[Session], T], *, button: ui.button | None = None
     `button`, the one that asked for the write, waits disabled meanwhile: a second click cannot write twice."""
     try:
         with busy(button):
-            return True, await run.io_bound(committed, write)
-    except DBAPIError as error:
-        log.warning('a write from a page was not stored: %s', error.orig)
+            return True, await run.io_bound(db.committed, write)
+    except db.NotStored as error:
+        log.warning('a write from a page was not stored: %s', error)
         ui.notify(NOT_SAVED, type='negative', multi_line=True)
         return False, None
 
@@ -53,19 +52,13 @@ def busy(button: ui.button | None) -> Iterator[None]:
             button.props(remove='loading')
 
 
-def committed(write: Callable[[Session], T]) -> T:
-    """`write` in a write session, committed (or rolled back) before it returns."""
-    with db.session_scope() as session:
-        return write(session)
-
-
 def in_background(write: Callable[[Session], object]) -> None:
     """Run a write nobody waits for (bookkeeping while a page is built) in a worker thread."""
 
     async def run_it() -> None:
         try:
-            await run.io_bound(committed, write)
-        except DBAPIError as error:
-            log.warning('a background write from a page was not stored: %s', error.orig)
+            await run.io_bound(db.committed, write)
+        except db.NotStored as error:
+            log.warning('a background write from a page was not stored: %s', error)
 
     background_tasks.create(run_it(), name='page write')

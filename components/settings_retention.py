@@ -7,6 +7,7 @@ from nicegui import ui
 from components.saving import save
 from components.widgets import card
 from services import db
+from services.accounts import get_account
 from services.models import Account, utcnow
 from services.retention import (
     MAX_DAYS,
@@ -91,7 +92,7 @@ class RetentionForm:
     @ui.refreshable_method
     def status(self) -> None:
         with db.read_scope() as session:
-            account = session.get(Account, self.account.id)
+            account = get_account(session, self.account.id)
             status = retention_status(session, account)
         with ui.row().classes('lr-retention-status w-full flex-nowrap gap-2'):
             ui.icon('auto_delete' if account.retention_days else 'inventory_2', size='20px').classes('shrink-0')
@@ -109,7 +110,7 @@ class RetentionForm:
             self.days.error = error.message[:1].upper() + error.message[1:]
             return
         with db.read_scope() as session:
-            account = session.get(Account, self.account.id)
+            account = get_account(session, self.account.id)
             due = due_for_pruning(session, account, days)
             due_now = due_for_pruning(session, account, account.retention_days)
         if due > due_now and not await self.confirm(account, days, due):

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 from babel.numbers import get_currency_precision
 from nicegui import run, ui
-from sqlmodel import Session
 
 from components import billing
 from components.key_form import sentence, set_error
@@ -19,6 +18,7 @@ from components.widgets import card
 from services import db
 from services.accounts import current_account
 from services.billing_pdfs import receipt_pdf
+from services.db import Session
 from services.ledger import MAX_TOP_UP, MIN_TOP_UP, PRESETS, TopUpError, get_receipt, receipts, top_up
 from services.models import Account, Receipt
 from services.money import MoneyError, currency_symbol, format_money, parse_amount

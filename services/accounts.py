@@ -48,6 +48,10 @@ def time_zones() -> list[str]:
     return sorted(z for z in available_timezones() if '/' in z or z == 'UTC')
 
 
+def get_account(session: Session, account_id: int) -> Account | None:
+    return session.get(Account, account_id)
+
+
 def current_account(session: Session) -> Account | None:
     return session.exec(select(Account).order_by(Account.id)).first()
 

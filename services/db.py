@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, QueuePool, event, inspect
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
+
+T = TypeVar('T')
 
 MIGRATIONS = Path(__file__).parent / 'migrations'
 
@@ -133,6 +137,19 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class NotStored(Exception):
+    """The database could not store a write (a full or read-only disk, a lost server): nothing was saved."""
+
+
+def committed(write: Callable[[Session], T]) -> T:
+    """`write` in a write session, committed before it returns; NotStored when the database failed."""
+    try:
+        with session_scope() as session:
+            return write(session)
+    except DBAPIError as error:
+        raise NotStored(str(error.orig)) from error
 
 
 @contextmanager

@@ -289,7 +289,7 @@ async def test_the_invoices_page_and_the_draft_pdf_write_nothing(user: User):
         draft = user.find(marker='invoices-table').elements.pop().rows[0]
         assert (draft['status'], draft['closing']) == ('Draft', '€40.00')
         user.find(marker=f'pdf-invoice-{draft["number"]}').click()
-        assert (await user.download.next()).content.startswith(b'%PDF')
+        assert (await user.download.next(timeout=10)).content.startswith(b'%PDF')
     assert _count(Invoice) == 0
 
 
