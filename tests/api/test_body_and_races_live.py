@@ -15,11 +15,8 @@ import pytest
 from sqlmodel import func, select
 
 from services import db
-from services.accounts import create_account
-from services.keys import create_key
 from services.models import ApiKey, Generation, LedgerEntry
-from tests.browser.conftest import serve
-from tests.conftest import fresh_database
+from tests.support.live_app import live_app
 
 GEN = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 812, 'completion_tokens': 240}
 LIMIT = 1_048_576  # the default LOWROUTER_MAX_BODY_BYTES
@@ -27,13 +24,11 @@ LIMIT = 1_048_576  # the default LOWROUTER_MAX_BODY_BYTES
 
 @pytest.fixture(scope='module')
 def live(tmp_path_factory):
-    with fresh_database(tmp_path_factory.mktemp('live')) as url:
-        db.init_db(url)
-        with db.session_scope() as session:
-            account = create_account(session, name='Live Co')
-            new = create_key(session, account, name='all', scopes=['ingest', 'read', 'manage'])
-        for base in serve(url, '--no-demo'):
-            yield base, {'Authorization': f'Bearer {new.secret}'}, new.key.id
+    """(base URL, headers of a key holding every scope, that key's id) of a real app on a fresh database."""
+    with live_app(tmp_path_factory.mktemp('live')) as app:
+        with db.read_scope() as session:
+            key_id = session.exec(select(ApiKey.id).where(ApiKey.account_id == app.account_id)).one()
+        yield app.base, app.headers, key_id
 
 
 def test_a_body_declared_too_large_is_refused_before_it_is_sent(live):
