@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from services.grid import GridRow
 
 DATA = Path(__file__).resolve().parent.parent / 'data'
 AUTO_MODEL = 'lowrouter/auto'
@@ -38,6 +42,7 @@ class Provider:
     pue: float
     pue_source: str
     as_of: str
+    cloud: str = ''  # cloud whose data centres serve it in that cloud's regions (aws, gcp, azure, scaleway), or ''
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class Catalog:
     regions: dict[str, Region]
     offers: tuple[Offer, ...]
     fx: dict[str, FxRate]
+    grid: tuple[GridRow, ...] = ()  # data/grid.csv, see services.grid
 
     def offers_for(self, model_id: str) -> list[Offer]:
         return [o for o in self.offers if o.model == model_id]
@@ -112,7 +118,7 @@ def get_catalog() -> Catalog:
 def load_catalog(folder: Path) -> Catalog:
     models = {r['id']: _model(r) for r in _rows(folder / 'models.csv')}
     providers = {
-        r['id']: Provider(r['id'], r['name'], float(r['pue']), r['pue_source'], r['as_of'])
+        r['id']: Provider(r['id'], r['name'], float(r['pue']), r['pue_source'], r['as_of'], r['cloud'])
         for r in _rows(folder / 'providers.csv')
     }
     regions = {
@@ -144,7 +150,9 @@ def load_catalog(folder: Path) -> Catalog:
         r['currency']: FxRate(r['currency'], Decimal(r['per_usd']), r['as_of'], r['source'])
         for r in _rows(folder / 'fx.csv')
     }
-    return Catalog(models, providers, regions, offers, fx)
+    from services.grid import load_grid  # services.grid imports this module
+
+    return Catalog(models, providers, regions, offers, fx, load_grid(folder))
 
 
 def catalog_problems(catalog: Catalog) -> list[str]:
@@ -180,6 +188,9 @@ def catalog_problems(catalog: Catalog) -> list[str]:
             problems.append(f'fx {f.currency}: no positive rate with a source')
     if 'USD' not in catalog.fx or catalog.fx['USD'].per_usd != 1:
         problems.append('fx: USD must be 1')
+    from services.grid import grid_problems
+
+    problems += grid_problems(catalog)
     return problems
 
 
