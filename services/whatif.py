@@ -72,7 +72,9 @@ def preview(
             policies[key_id] = to_policy(base | (override or {}))
         policy = policies[key_id]
         count = group['requests']
-        _add(result.before, count, group['cost_micros'], group['energy_wh'], group['carbon_g'])
+        # both sides with today's methodology, so the comparison never mixes versions
+        now_impact = _impact(catalog, group['model'], group['provider'], group['region'], group)
+        _add(result.before, count, group['cost_micros'], now_impact.energy_wh.value, now_impact.carbon_g.value)
         try:
             decision = route(
                 catalog,
@@ -84,10 +86,10 @@ def preview(
             )
         except RoutingError:
             result.unroutable_requests += count
-            _add(result.after, count, group['cost_micros'], group['energy_wh'], group['carbon_g'])
+            _add(result.after, count, group['cost_micros'], now_impact.energy_wh.value, now_impact.carbon_g.value)
             continue
         offer = decision.offer
-        impact = eco.estimate(catalog, offer.model, offer.provider, offer.region, group['completion_tokens'])
+        impact = _impact(catalog, offer.model, offer.provider, offer.region, group)
         cost = offer_cost_micros(catalog, offer, group['prompt_tokens'], group['completion_tokens'], account.currency)
         _add(result.after, count, cost, impact.energy_wh.value, impact.carbon_g.value)
         if (offer.model, offer.provider, offer.region) != (group['model'], group['provider'], group['region']):
@@ -133,3 +135,14 @@ def _groups(session: Session, account_id: int, since: datetime) -> list[dict[str
             row[name] = int(row[name])
         rows.append(row)
     return rows
+
+
+def _impact(catalog, model: str, provider: str, region: str, group: dict) -> eco.Estimate:
+    if model not in catalog.models:  # a model the catalog no longer lists: what was stored is all there is
+        span = eco.Span(group['energy_wh'], group['energy_wh'], group['energy_wh'])
+        carbon = eco.Span(group['carbon_g'], group['carbon_g'], group['carbon_g'])
+        return eco.Estimate(span, 0.0, carbon, eco.Span.zero(), 0.0, None, None, True)
+    tokens = group['completion_tokens']
+    return eco.estimate(
+        catalog, model, provider, region, tokens, prompt_tokens=group['prompt_tokens'], requests=group['requests']
+    )
