@@ -5,6 +5,7 @@ python app.py create-key --name NAME --scopes read,ingest
 python app.py hash-password        # for LOWROUTER_DASHBOARD_PASSWORD_HASH
 python app.py prune                # delete generations older than each account's retention setting now
 python app.py rebuild-rollups      # recompute the hourly rollups from the raw generations (repair)
+python app.py eco-recompute        # recompute eco figures recorded under an earlier methodology
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ COMMANDS = {
     'create-key': cli.create_key_command,
     'prune': cli.prune_command,
     'rebuild-rollups': cli.rebuild_rollups_command,
+    'eco-recompute': cli.eco_recompute_command,
 }
 
 

@@ -49,6 +49,10 @@ def generation_out(g: Generation) -> dict[str, Any]:
         'currency': g.currency,
         'energy_wh': {'low': g.energy_wh_low, 'value': g.energy_wh, 'high': g.energy_wh_high},
         'carbon_g': {'low': g.carbon_g_low, 'value': g.carbon_g, 'high': g.carbon_g_high},
+        'embodied_g': {'low': g.embodied_g_low, 'value': g.embodied_g, 'high': g.embodied_g_high},  # in carbon_g
+        'input_energy_wh': g.input_energy_wh,  # the prompt tokens' part of energy_wh.value
+        'pue': g.pue,  # None on eco-1 records, as grid_basis
+        'grid_basis': g.grid_basis,
         'grid_intensity_g_per_kwh': g.grid_intensity_g_per_kwh,
         'methodology_version': g.methodology_version,
         'estimated': g.estimated,

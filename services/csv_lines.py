@@ -22,11 +22,14 @@ MEMO_SIZE = 20_000  # distinct values remembered per kind before starting afresh
 
 # The columns of a page row, in the order of _page_query: one field a column...
 ID, STORED_AT, COST = 0, 1, 9
-TEXTS = (3, 4, 5, 6, 8, 10, 18)  # requested_model, model, provider, region, status, currency, methodology_version
-FLOATS = range(11, 18)  # energy_wh (value, low, high), carbon_g (value, low, high), grid intensity
-# ...or with joined texts: id, created_at, key_id to currency, the seven floats (on a database server, packed
-# in one value), methodology and estimated, external id
-JOINED_MIDDLE, JOINED_FLOATS, JOINED_END = 2, range(3, 10), -2
+TEXTS = (3, 4, 5, 6, 8, 10, 23, 24)  # requested_model, model, provider, region, status, currency, grid_basis,
+# methodology_version
+FLOATS = range(11, 22)  # energy_wh (value, low, high), carbon_g (value, low, high), grid intensity, embodied_g
+# (value, low, high), input_energy_wh
+PUE = 22  # a float or None
+# ...or with joined texts: id, created_at, key_id to currency, the eleven floats (on a database server, packed
+# in one value), pue, grid basis with methodology and estimated, external id
+JOINED_MIDDLE, JOINED_FLOATS, JOINED_PUE, JOINED_END = 2, range(3, 14), -3, -2
 PACKED = 3
 
 _QUOTED = (',', '"', '\r', '\n')  # csv.writer quotes a field holding any of these
@@ -52,6 +55,9 @@ class _PageWriter:
         self.times = _TimeTexts(zone, cell)
         self.text = _Memo(cell).__getitem__
         self.numbers = _FloatsMemo(cell).__getitem__
+        pue = _FloatMemo(cell)
+        pue[None] = ''  # eco-1 records have none
+        self.pue = pue.__getitem__
         self.packed = _PackedFloatsMemo(self.numbers).__getitem__
         self.money = _Memo(lambda micros: cell(decimal_string(micros))).__getitem__
 
@@ -62,12 +68,14 @@ class _PageWriter:
             for index in TEXTS:
                 columns[index] = map(self.text, columns[index])
             columns[COST] = map(self.money, columns[COST])
+        pue = PUE if layout == 'fields' else JOINED_PUE
+        columns[pue] = map(self.pue, columns[pue])
         if layout == 'packed':
             columns[PACKED] = map(self.packed, columns[PACKED])
         else:
             floats = FLOATS if layout == 'fields' else JOINED_FLOATS
             figures = zip(*columns[floats.start : floats.stop], strict=True)
-            columns[floats.start : floats.stop] = [map(self.numbers, figures)]  # the seven fields in one
+            columns[floats.start : floats.stop] = [map(self.numbers, figures)]  # the eleven fields in one
         return self._lines(columns)
 
     def _lines(self, columns: list) -> str:
@@ -141,18 +149,29 @@ class _FloatMemo(dict):
 class _FloatsMemo(dict):
     """Tuples of floats -> their fields joined by commas, computed on first sight (most rows repeat the energy
     and carbon figures of another); starts afresh past MEMO_SIZE tuples. A tuple holding a zero or NaN is
-    never remembered: 0.0 and -0.0 are equal keys, and NaN equals nothing."""
+    not a key (0.0 and -0.0 are equal keys, and NaN equals nothing): it is remembered by its exact bytes
+    instead (eco-1 records hold zeros in their embodied figures, so this path is kept short)."""
 
     def __init__(self, cell: Callable[[object], str]):
         super().__init__()
         self.one = _FloatMemo(cell).__getitem__
+        self.exact: dict[bytes, str] = {}
 
     def __missing__(self, values: tuple):
+        try:
+            key = struct.pack(f'>{len(values)}d', *values)
+        except struct.error:  # not numbers
+            return ','.join(map(self.one, values))
+        text = self.exact.get(key)
+        if text is not None:
+            return text
         text = ','.join(map(self.one, values))
-        if all(value.__class__ is float and value and value == value for value in values):
-            if len(self) >= MEMO_SIZE:
-                self.clear()
-            self[values] = text
+        if any(value.__class__ is not float for value in values):  # an int has the bytes of its float
+            return text
+        remember, memo = (values, self) if all(value and value == value for value in values) else (key, self.exact)
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[remember] = text
         return text
 
 

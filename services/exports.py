@@ -9,7 +9,7 @@ built for speed, as an export may hold millions of rows:
   SQLite the WAL, open). On PostgreSQL the next page is read in a helper thread meanwhile.
 - The database joins most fields of a row into two texts (`_page_query`): used as they are when each
   has exactly its separators and no field needs quoting or an apostrophe (`_plain_joins`, a page at a
-  time), else the page is read again one field a column. The seven energy and carbon figures are
+  time), else the page is read again one field a column. The eleven energy and carbon figures are
   formatted once per distinct tuple (`_FloatsMemo`, bounded; on PostgreSQL they come packed as doubles).
 - A page is formatted column by column with C-level maps and joins. Ids and external ids are checked a
   page at a time and written as they are unless one of them needs quoting or a leading apostrophe.
@@ -61,7 +61,8 @@ COLUMNS = (
     'id', 'created_at_utc', 'created_at_local', 'key_id', 'requested_model', 'model', 'provider', 'region',
     'prompt_tokens', 'completion_tokens', 'total_tokens', 'latency_ms', 'status', 'cost', 'currency',
     'energy_wh', 'energy_wh_low', 'energy_wh_high', 'carbon_g', 'carbon_g_low', 'carbon_g_high',
-    'grid_intensity_g_per_kwh', 'methodology_version', 'estimated', 'external_id',
+    'grid_intensity_g_per_kwh', 'embodied_g', 'embodied_g_low', 'embodied_g_high', 'input_energy_wh', 'pue',
+    'grid_basis', 'methodology_version', 'estimated', 'external_id',
 )  # fmt: skip
 PAGE_ROWS = 3000  # rows per read transaction and per chunk handed on (about 1 MB of text)
 
@@ -159,7 +160,7 @@ def _page_query(account_id: int, f: GenerationFilter, sqlite: bool, joined: bool
 
     created_at comes as SQLite stores it, 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC; PostgreSQL writes it so:
     cheaper to read than a datetime, and the same for the formatting. With `joined`, the fields from
-    key_id to currency come as one text, and methodology_version with estimated as another (see
+    key_id to currency come as one text, and grid_basis, methodology_version and estimated as another (see
     _plain_joins); otherwise one field a column."""
     g = Generation
     stored_at = type_coerce(g.created_at, NullType())  # the driver's value as it is: cheap to read and to bind back
@@ -174,14 +175,15 @@ def _page_query(account_id: int, f: GenerationFilter, sqlite: bool, joined: bool
             middle = [func.printf('%s,' * 11 + '%s%s', *fields, case((nul, '"'), else_=''))]
         else:
             middle = [_comma_joined(sqlite, *fields)]
-        end = [_comma_joined(sqlite, g.methodology_version, estimated)]
+        end = [_comma_joined(sqlite, g.grid_basis, g.methodology_version, estimated)]
     else:
         tokens = (g.prompt_tokens, g.completion_tokens, g.total_tokens)
         middle = [func.coalesce(cast(g.api_key_id, String), ''), g.requested_model, g.model, g.provider, g.region,
                   _comma_joined(sqlite, *tokens, g.latency_ms), g.status, g.cost_micros, g.currency]  # fmt: skip
-        end = [g.methodology_version, estimated]
+        end = [g.grid_basis, g.methodology_version, estimated]
     figures = [g.energy_wh, g.energy_wh_low, g.energy_wh_high, g.carbon_g, g.carbon_g_low, g.carbon_g_high,
-               g.grid_intensity_g_per_kwh]  # fmt: skip
+               g.grid_intensity_g_per_kwh, g.embodied_g, g.embodied_g_low, g.embodied_g_high,
+               g.input_energy_wh]  # fmt: skip
     if joined and not sqlite:  # their 8-byte IEEE 754 forms, one after the other: exact, and cheap to send
         packed = func.float8send(figures[0])
         for figure in figures[1:]:
@@ -192,6 +194,7 @@ def _page_query(account_id: int, f: GenerationFilter, sqlite: bool, joined: bool
         stored_at if sqlite else func.to_char(func.timezone('UTC', g.created_at), 'YYYY-MM-DD HH24:MI:SS.US'),
         *middle,
         *figures,
+        g.pue,  # NULL on eco-1 records: never joined nor packed
         *end,
         func.coalesce(g.external_id, ''),
         maintain_column_froms=True,
@@ -222,7 +225,7 @@ def _cost_text(sqlite: bool):
 def _plain_joins(rows: list[tuple]) -> bool:
     """Whether the joined texts of a page (_page_query's `joined`) are exactly their fields' CSV: each has
     all its separators and no more, and no field needs quoting or an apostrophe."""
-    for index, fields in ((JOINED_MIDDLE, 12), (JOINED_END, 2)):
+    for index, fields in ((JOINED_MIDDLE, 12), (JOINED_END, 3)):
         joined = ',' + ','.join(map(itemgetter(index), rows))  # so that every field starts after a comma
         if (
             joined.count(',') != fields * len(rows)

@@ -211,7 +211,15 @@ def prepare_generation(
             raise IngestError('cost', str(error)) from None
     else:
         cost = offer_cost_micros(catalog, offer, payload.prompt_tokens, payload.completion_tokens, account.currency)
-    impact = eco.estimate(catalog, payload.model, provider, region, payload.completion_tokens)
+    impact = eco.estimate(
+        catalog,
+        payload.model,
+        provider,
+        region,
+        payload.completion_tokens,
+        prompt_tokens=payload.prompt_tokens,
+        latency_ms=payload.latency_ms,
+    )
     return dict(
         # seeded (demo, benchmark) histories are recorded as they happen: their ids carry created_at
         id=generation_id or new_generation_id(rng, now or (payload.created_at if rng is not None else None)),
@@ -231,15 +239,7 @@ def prepare_generation(
         status=payload.status,
         cost_micros=cost,
         currency=account.currency,
-        energy_wh_low=impact.energy_wh.low,
-        energy_wh=impact.energy_wh.value,
-        energy_wh_high=impact.energy_wh.high,
-        carbon_g_low=impact.carbon_g.low,
-        carbon_g=impact.carbon_g.value,
-        carbon_g_high=impact.carbon_g.high,
-        grid_intensity_g_per_kwh=impact.grid_intensity_g_per_kwh,
-        methodology_version=impact.methodology_version,
-        estimated=impact.estimated,
+        **impact.columns(),  # energy, carbon, embodied, grid, PUE, methodology stamp, estimated
         routing_trace=strip_content(payload.routing_trace) if payload.routing_trace else None,
     )
 

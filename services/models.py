@@ -87,7 +87,15 @@ class Generation(SQLModel, table=True):
     carbon_g: float
     carbon_g_high: float
     grid_intensity_g_per_kwh: float
-    methodology_version: str = Field(max_length=60)
+    # eco-2: the manufacturing (embodied) part of carbon_g in g CO2e, and the prompt tokens' part of energy_wh
+    # (central, Wh); eco-1 records hold 0 and None in these and in pue and grid_basis
+    embodied_g_low: float = Field(default=0.0, sa_column_kwargs={'server_default': '0'})
+    embodied_g: float = Field(default=0.0, sa_column_kwargs={'server_default': '0'})
+    embodied_g_high: float = Field(default=0.0, sa_column_kwargs={'server_default': '0'})
+    input_energy_wh: float = Field(default=0.0, sa_column_kwargs={'server_default': '0'})
+    pue: float | None = None  # of the datacentre that served it
+    grid_basis: str | None = Field(default=None, max_length=20)  # its grid intensity's: region|zone|country|world
+    methodology_version: str = Field(max_length=80)
     estimated: bool = False
     routing_trace: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
@@ -101,7 +109,7 @@ class UsageRollup(SQLModel):
     model: str = Field(max_length=120)
     provider: str = Field(max_length=60)
     region: str = Field(max_length=60)
-    methodology_version: str = Field(max_length=60)
+    methodology_version: str = Field(max_length=80)
 
     requests: int = Field(default=0, sa_type=BigInteger)
     prompt_tokens: int = Field(default=0, sa_type=BigInteger)
@@ -113,6 +121,9 @@ class UsageRollup(SQLModel):
     carbon_g_low: float = 0.0
     carbon_g: float = 0.0
     carbon_g_high: float = 0.0
+    embodied_g_low: float = Field(default=0.0, sa_column_kwargs={'server_default': '0'})  # part of carbon_g; eco-2
+    embodied_g: float = Field(default=0.0, sa_column_kwargs={'server_default': '0'})
+    embodied_g_high: float = Field(default=0.0, sa_column_kwargs={'server_default': '0'})
     estimated_requests: int = Field(default=0, sa_type=BigInteger)
     estimated_energy_wh: float = 0.0
 

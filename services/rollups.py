@@ -8,6 +8,7 @@ Three tables, all written in the transaction that stores their generations:
 
 `rebuild_rollups` recomputes them from the raw generations and must reproduce the incremental ones
 exactly; buckets whose raw generations were pruned (before account.pruned_before) are kept as they are.
+`move_in_rollups` moves generations whose eco figures were recomputed (services/eco_recompute.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlmodel import Session, SQLModel, select
 from services.models import Account, Generation, RouteHour, UsageDay, UsageHour
 
 ENERGY = ('energy_wh_low', 'energy_wh', 'energy_wh_high', 'carbon_g_low', 'carbon_g', 'carbon_g_high')
+ENERGY += ('embodied_g_low', 'embodied_g', 'embodied_g_high')  # the manufacturing part of carbon_g (eco-2 on)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,50 @@ def add_to_rollups(
         rows = _buckets(rollup, generations)
         if rows:
             _upsert(session, rollup, rows)
+
+
+def move_in_rollups(
+    session: Session,
+    old: Iterable[Mapping[str, Any]],
+    new: Iterable[Mapping[str, Any]],
+    rollups: Iterable[Rollup] = ROLLUPS,
+) -> None:
+    """Generations whose columns changed (as column dicts, before and after): the old rows leave their buckets
+    and the new ones enter theirs, in one upsert per table. Where a bucket is the same before and after (route_hour,
+    which has no methodology), only the difference is written; a usage bucket that the move leaves empty is
+    deleted (the methodology of its generations changed: nothing remains under the old one)."""
+    old, new = list(old), list(new)
+    for rollup in rollups:
+        moved: dict[tuple, dict[str, Any]] = {}
+        for sign, generations in ((-1, old), (1, new)):
+            for row in _buckets(rollup, generations):
+                key = tuple(row[c] for c in rollup.bucket)
+                into = moved.setdefault(key, dict(zip(rollup.bucket, key, strict=True)) | dict.fromkeys(rollup.sums, 0))
+                for column in rollup.sums:
+                    into[column] += sign * row[column]
+        if moved:
+            _upsert(session, rollup, [moved[key] for key in sorted(moved)])  # sorted: see _buckets
+        if old and 'methodology_version' in rollup.bucket:
+            _delete_empty(session, rollup, old)
+
+
+EMPTY = 1e-6  # Wh or g: what float rounding may leave in a bucket whose every generation left it
+
+
+def _delete_empty(session: Session, rollup: Rollup, generations: list[Mapping[str, Any]]) -> None:
+    """Delete the buckets of these generations' accounts, periods and methodologies that hold nothing."""
+    table = rollup.table
+    period = getattr(table, rollup.period)
+    statement = delete(table).where(
+        table.account_id.in_(sorted({g['account_id'] for g in generations})),
+        period.in_(sorted({rollup.start_of(g['created_at']) for g in generations})),
+        table.methodology_version.in_(sorted({g['methodology_version'] for g in generations})),
+    )
+    for column in rollup.sums:
+        value = getattr(table, column)
+        is_float = column in ENERGY or column == 'estimated_energy_wh'
+        statement = statement.where(func.abs(value) <= EMPTY if is_float else value == 0)
+    session.execute(statement.execution_options(synchronize_session=False))
 
 
 def _buckets(rollup: Rollup, generations: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -180,6 +226,26 @@ def usage_window(account_id: int, since: datetime | None):
         UsageHour.account_id == account_id, UsageHour.hour >= since, UsageHour.hour < first_day
     )
     return union_all(hours, days.where(UsageDay.day >= first_day)).subquery()
+
+
+def usage_between(account_id: int, since: datetime, until: datetime):
+    """`usage_window` with an end: the buckets that start in [since, until). Whole UTC days from usage_day, the
+    ragged hours on both edges from usage_hour (only hours when the window holds no whole day). An hour bucket
+    belongs to the window its start falls in, so consecutive windows never share or lose one."""
+    columns = ('account_id', 'api_key_id', 'model', 'provider', 'region', 'methodology_version', *USAGE.sums)
+
+    def hours(start: datetime, end: datetime):
+        return select(*(getattr(UsageHour, c) for c in columns)).where(
+            UsageHour.account_id == account_id, UsageHour.hour >= start, UsageHour.hour < end
+        )
+
+    first_day, end_of_days = DAILY.first_whole(since), day_of(until)  # whole days: first_day <= day < end_of_days
+    if first_day >= end_of_days:
+        return hours(since, until).subquery()
+    days = select(*(getattr(UsageDay, c) for c in columns)).where(
+        UsageDay.account_id == account_id, UsageDay.day >= first_day, UsageDay.day < end_of_days
+    )
+    return union_all(hours(since, first_day), days, hours(end_of_days, until)).subquery()
 
 
 def rollup_total(session: Session, account_id: int, column: str) -> Any:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import func, select
 
-from services import db
+from services import db, eco
 from services.catalog import get_catalog
 from services.models import Generation, UsageHour
 
@@ -28,6 +28,23 @@ async def test_record_returns_the_stored_record_and_retries_are_idempotent(api, 
     assert (body['provider'], body['region']) == (offer.provider, offer.region)
     assert body['total_tokens'] == 1052 and body['currency'] == 'USD'
     assert set(body['energy_wh']) == {'low', 'value', 'high'}
+    with db.session_scope() as session:
+        stored = session.get(Generation, body['id'])
+    assert body['embodied_g'] == {
+        'low': stored.embodied_g_low,
+        'value': stored.embodied_g,
+        'high': stored.embodied_g_high,
+    }
+    assert 0 < body['embodied_g']['value'] < body['carbon_g']['value']
+    assert (body['input_energy_wh'], body['pue'], body['grid_basis']) == (
+        stored.input_energy_wh,
+        stored.pue,
+        stored.grid_basis,
+    )
+    impact = eco.estimate(get_catalog(), GEN['model'], offer.provider, offer.region, 240, prompt_tokens=812)
+    assert body['embodied_g'] == impact.embodied_g.as_dict() and body['grid_basis'] == impact.grid_basis
+    assert 0 < body['input_energy_wh'] == impact.input_energy_wh < body['energy_wh']['value']
+    assert body['pue'] == impact.pue > 1 and body['methodology_version'] == eco.METHODOLOGY_VERSION
     again = await api.post('/api/v1/generations', json=GEN | {'external_id': 'req-42'}, headers=headers)
     assert again.status_code == 200 and again.json()['id'] == body['id']
     by_external_id = await api.post(

@@ -32,6 +32,10 @@ FLOATS = dict(
     carbon_g=1e16,
     carbon_g_high=123456789.123,
     grid_intensity_g_per_kwh=400.0,
+    embodied_g_low=0.001,
+    embodied_g=0.0025,
+    embodied_g_high=7.0,
+    input_energy_wh=0.0,
 )
 
 
@@ -53,6 +57,8 @@ def _generation(account, **fields) -> Generation:
         methodology_version='ecologits-0.11.3',
         estimated=False,
         routing_trace={'considered': ['a', 'b']},
+        pue=1.1,
+        grid_basis='region',
         **FLOATS,
     )
     return Generation(**(base | fields))
@@ -73,6 +79,8 @@ def _pinned_rows(session, account) -> None:
             status='failed',
             cost_micros=0,
             estimated=True,
+            pue=None,  # as on an eco-1 record
+            grid_basis=None,
             model='anthropic/claude-3-5-haiku',
             provider='anthropic',
             region='eu-west-3',
@@ -109,19 +117,23 @@ def _pinned_rows(session, account) -> None:
 HEADER = (
     'id,created_at_utc,created_at_local,key_id,requested_model,model,provider,region,prompt_tokens,'
     'completion_tokens,total_tokens,latency_ms,status,cost,currency,energy_wh,energy_wh_low,energy_wh_high,'
-    'carbon_g,carbon_g_low,carbon_g_high,grid_intensity_g_per_kwh,methodology_version,estimated,external_id\r\n'
+    'carbon_g,carbon_g_low,carbon_g_high,grid_intensity_g_per_kwh,embodied_g,embodied_g_low,embodied_g_high,'
+    'input_energy_wh,pue,grid_basis,methodology_version,estimated,external_id\r\n'
 )
-TAIL = '0.30000000000000004,0.1,1e-05,1e+16,12.5,123456789.123,400.0,ecologits-0.11.3'
+ECO = '0.0025,0.001,7.0,0.0'  # embodied_g (value, low, high), input_energy_wh
+TAIL = f'0.30000000000000004,0.1,1e-05,1e+16,12.5,123456789.123,400.0,{ECO},1.1,region,ecologits-0.11.3'
 GPT = 'openai/gpt-4o-mini,openai/gpt-4o-mini,openai,us-east-1,812,240,1052'
 PINNED = HEADER + (
     'gen-c,2026-03-08T07:00:00+00:00,2026-03-08T12:30:00+05:30,{k2},"\'=cmd|""/c calc""!A1",'
     f"openai/gpt-4o-mini,openai,us-east-1,812,240,1052,1830,completed,'-0.000005,USD,{TAIL},False,'+1\r\n"
     'gen-b,2026-03-08T06:59:59.999999+00:00,2026-03-08T12:29:59.999999+05:30,,openai/gpt-4o-mini,'
-    f'anthropic/claude-3-5-haiku,anthropic,eu-west-3,812,240,1052,,failed,0.000000,USD,{TAIL},True,\r\n'
+    f'anthropic/claude-3-5-haiku,anthropic,eu-west-3,812,240,1052,,failed,0.000000,USD,'
+    f'0.30000000000000004,0.1,1e-05,1e+16,12.5,123456789.123,400.0,{ECO},,,ecologits-0.11.3,True,\r\n'
     f'gen-a,2026-03-08T06:59:59.999999+00:00,2026-03-08T12:29:59.999999+05:30,{{k1}},{GPT},1830,completed,'
     f'0.000266,USD,{TAIL},False,"\'=HYPERLINK(""http://evil"")"\r\n'
     f'gen-d,2025-10-26T01:30:00.000500+00:00,2025-10-26T07:00:00.000500+05:30,{{k1}},{GPT},1830,completed,'
-    '123456789.012345,USD,0.0,0.1,1e-05,1e+16,12.5,123456789.123,400.0,ecologits-0.11.3,False,"a,""b""\nc"\r\n'
+    f'123456789.012345,USD,0.0,0.1,1e-05,1e+16,12.5,123456789.123,400.0,{ECO},1.1,region,ecologits-0.11.3,'
+    'False,"a,""b""\nc"\r\n'
     f'gen-f,2024-02-29T23:45:02+00:00,2024-03-01T05:15:02+05:30,,{GPT},1830,completed,0.000266,USD,{TAIL},'
     "False,'@x\r\n"
     f'gen-e,2024-02-29T23:45:01+00:00,2024-03-01T05:15:01+05:30,,{GPT},1830,completed,0.000266,USD,{TAIL},'
@@ -186,6 +198,12 @@ def _reference_csv(session, account, f: GenerationFilter) -> str:
                     g.carbon_g_low,
                     g.carbon_g_high,
                     g.grid_intensity_g_per_kwh,
+                    g.embodied_g,
+                    g.embodied_g_low,
+                    g.embodied_g_high,
+                    g.input_energy_wh,
+                    g.pue,
+                    g.grid_basis,
                     g.methodology_version,
                     g.estimated,
                     g.external_id,
@@ -254,6 +272,7 @@ def _varied_rows(session, account, rng: random.Random, plain: bool = False) -> l
         texts[3:] = ['@odd', 'with,comma', 'say "hi"', '-minus', 'new\nline']
     providers = ['openai', 'anthropic'] if plain else ['openai', 'anthropic', '=bad']
     costs = [0, 10**15] if plain else [0, -5, 10**15]
+    bases = [None, 'region', 'country'] if plain else [None, 'region', '=zone', 'a,b', 'say "x"']
     floats = [0.0, -0.0, 1.0, 400.0, 0.1, 1e-05, 1e16, 123456789.123, 0.30000000000000004, float('inf'), 2.5e-300]
     rows = []
     for i, moment in enumerate(moments):
@@ -276,8 +295,12 @@ def _varied_rows(session, account, rng: random.Random, plain: bool = False) -> l
                 status=rng.choice(['completed', 'failed']),
                 cost_micros=rng.choice([*costs, rng.randrange(0 if plain else -(10**7), 10**9)]),
                 currency=rng.choice(['USD', 'EUR']),
-                methodology_version=rng.choice(['eco-1 (EcoLogits 0.11.3)', 'ecologits-0.11.3']),
+                methodology_version=rng.choice(
+                    ['eco-1 (EcoLogits 0.11.3)', 'eco-2 · EcoLogits 0.11.3 · data 3f2a1b9c']
+                ),
                 estimated=rng.random() < 0.5,
+                pue=rng.choice([None, None, 1.1, 1.09, 0.30000000000000004, 1.0]),
+                grid_basis=rng.choice(bases),
                 **{
                     name: rng.choice([*floats, rng.random() * 10 ** rng.randint(-9, 9), float(rng.randrange(1000))])
                     for name in FLOATS
@@ -344,6 +367,8 @@ def test_plain_pages_are_read_once_and_match_the_generic_formatting(session, acc
         ('currency', '@c'),
         ('methodology_version', '+m'),
         ('methodology_version', 'm,n'),
+        ('grid_basis', '-g'),
+        ('grid_basis', 'g"h'),
         ('requested_model', '\tt'),
         ('region', '=1+1'),
         ('cost_micros', -1),
@@ -500,3 +525,15 @@ def _no_open_transaction_within(engine, *, seconds: float) -> bool:
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
+
+
+def test_figures_holding_zeros_or_nan_are_written_as_they_are_every_time():
+    """0.0 and -0.0 are equal keys and NaN equals nothing: the memo of figure tuples must not mix them up (eco-1
+    records hold zeros in their embodied figures)."""
+    cell = csv_lines._cell_writer()
+    memo = csv_lines._FloatsMemo(cell)
+    nan = float('nan')
+    cases = [(0.0, 1.5), (-0.0, 1.5), (0.0, 1.5), (nan, 0.0), (-0.0, nan), (0.0, 0.0), (None, 2.0), (2.5, 1.5)]
+    for values in cases * 3:
+        assert memo[values] == ','.join(cell(v) for v in values), values
+    assert memo[(-0.0, 1.5)] == '-0.0,1.5' and memo[(0.0, 1.5)] == '0.0,1.5' and memo[(nan, -0.0)] == 'nan,-0.0'
