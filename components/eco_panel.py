@@ -1,29 +1,35 @@
-"""Eco impact: energy and carbon for the window against the chosen baseline, honest about uncertainty."""
+"""Eco impact: the window's energy and carbon next to the same usage with the chosen baseline, each with its
+range, and the verdict sentence the API returns too."""
 
 from __future__ import annotations
 
 from nicegui import ui
 
 from components.widgets import card
-from services.catalog import get_catalog
-from services.eco_impact import CAVEATS, EcoImpact, caveat_anchor, verdict_sentence
-from services.units import carbon_text, energy_text
+from services import eco
+from services.eco_impact import EcoImpact, caveat_anchor, caveat_text
+from services.units import carbon_range_text, carbon_text, energy_range_text, energy_text
 
-WIDE_RANGE = 1.5  # show low-high when high/low exceeds this
+TITLE = 'col-span-2 @md:col-span-1'  # a row's title: a line of its own in a narrow card
 
 
 def eco_impact_card(impact: EcoImpact) -> None:
-    baseline = get_catalog().models[impact.baseline_model].name
+    compared = impact.comparison
     with card('Eco impact', subtitle=f'last {impact.days} days · estimate'):
-        with ui.row().classes('w-full gap-6'):
-            _figure(energy_text(impact.energy_wh.value), 'energy', _range(impact.energy_wh, energy_text))
-            _figure(carbon_text(impact.carbon_g.value), 'carbon', _range(impact.carbon_g, carbon_text))
-        ui.label(verdict_sentence(impact, baseline)).classes(f'text-sm lr-eco-verdict lr-eco-{impact.verdict}')
-        if impact.verdict != 'no_usage':
-            ui.label(
-                f'{baseline} on the same tokens and regions: {energy_text(impact.baseline_energy_wh.value)}, '
-                f'{carbon_text(impact.baseline_carbon_g.value)}'
-            ).classes('text-xs lr-muted lr-eco-baseline-figures')
+        if compared.requests:
+            _comparison_grid(compared)
+            if compared.requests < impact.requests:
+                ui.label(
+                    f'Compared: {compared.requests:,} of {impact.requests:,} requests. The whole window used '
+                    f'{energy_text(impact.energy_wh.value)} and {carbon_text(impact.carbon_g.value)}.'
+                ).classes('text-xs lr-muted lr-eco-partial')
+        else:
+            with ui.row().classes('w-full gap-6'):
+                _figure(energy_text(impact.energy_wh.value), 'energy')
+                _figure(carbon_text(impact.carbon_g.value), 'carbon')
+        ui.label(impact.summary).classes(
+            f'text-sm lr-eco-verdict lr-eco-energy-{impact.energy_verdict} lr-eco-carbon-{impact.carbon_verdict}'
+        )
         if impact.reduced_confidence:
             with ui.row().classes('items-center gap-1 text-amber-800 text-sm lr-reduced-confidence'):
                 ui.icon('info', size='18px')
@@ -31,23 +37,40 @@ def eco_impact_card(impact: EcoImpact) -> None:
         if impact.caveats:
             with ui.column().classes('gap-0 text-xs lr-muted'):
                 for code in impact.caveats:
-                    ui.link(CAVEATS[code], f'/eco/methodology#{caveat_anchor(code)}').classes(
-                        'lr-caveat text-slate-600'
+                    ui.link(caveat_text(impact, code), f'/eco/methodology#{caveat_anchor(code)}').classes(
+                        f'lr-caveat lr-caveat-{caveat_anchor(code)} text-slate-600'
                     )
-        if len(impact.methodology_versions) > 1:
-            ui.label('Computed with ' + ', '.join(impact.methodology_versions)).classes('text-xs lr-muted')
         with ui.row().classes('gap-3 text-xs'):
             ui.link('Change baseline', '/settings#eco-baseline')
             ui.link('How this is computed', '/eco/methodology')
 
 
-def _figure(value: str, label: str, detail: str | None) -> None:
+def _comparison_grid(c) -> None:
+    """Rows energy, carbon and its manufacturing part; columns this window and the baseline on the same usage.
+    A narrow card (a phone) puts each row's title on a line of its own above the two figures."""
+    with ui.element('div').classes('w-full @container'):
+        grid = ui.element('div').classes('lr-eco-grid grid grid-cols-2 gap-x-4 items-baseline')
+    with grid.classes('@md:grid-cols-[auto_minmax(0,1fr)_minmax(0,1fr)]'):
+        ui.label('').classes('@max-md:hidden')  # Quasar's own .hidden would win over @md:block
+        ui.label('Your usage').classes('text-xs lr-muted')
+        ui.label(f'{c.baseline_name}, same usage').classes('text-xs lr-muted lr-eco-baseline-name')
+        _row('Energy', c.energy_wh, c.baseline_energy_wh, energy_text, energy_range_text, 'energy')
+        _row('Carbon', c.carbon_g, c.baseline_carbon_g, carbon_text, carbon_range_text, 'carbon')
+        ui.label('of which manufacturing').classes(f'{TITLE} text-xs lr-muted pt-1')
+        for span, where in ((c.embodied_g, 'actual'), (c.baseline_embodied_g, 'baseline')):
+            ui.label(carbon_text(span.value)).classes(f'text-xs tabular-nums @md:pt-1 lr-eco-{where}-embodied')
+
+
+def _row(title: str, actual: eco.Span, baseline: eco.Span, text, range_text, name: str) -> None:
+    ui.label(title).classes(f'{TITLE} text-sm lr-muted pt-2 @md:pt-1')
+    for span, where, size in ((actual, 'actual', 'text-xl font-semibold'), (baseline, 'baseline', 'text-base')):
+        with ui.column().classes(f'gap-0 pt-1 lr-eco-{where}-{name}'):
+            ui.label(text(span.value)).classes(f'{size} tabular-nums leading-tight')
+            if span.high > span.low:
+                ui.label(range_text(span.low, span.high)).classes('text-xs lr-muted tabular-nums lr-eco-range')
+
+
+def _figure(value: str, label: str) -> None:
     with ui.column().classes('gap-0'):
         ui.label(value).classes('text-xl font-semibold tabular-nums')
-        ui.label(label + (f' · {detail}' if detail else '')).classes('text-xs lr-muted')
-
-
-def _range(span, fmt) -> str | None:
-    if span.low > 0 and span.high / span.low > WIDE_RANGE:
-        return f'range {fmt(span.low)} to {fmt(span.high)}'
-    return None
+        ui.label(label).classes('text-xs lr-muted')

@@ -1,14 +1,20 @@
 """Eco impact of a window of usage, compared with a baseline model the operator picks.
 
-The baseline is "the same usage with model X instead": the same completion tokens, served by the
-same providers (their PUE) in the same regions (their grid intensity), with X's parameters, through
-the same `eco.per_output_token` that stamped every record. Only the model changes.
+The baseline is "the same usage with model X instead": for every (provider, region, methodology version)
+of the window, X on the same prompt and completion tokens and requests, served by the same provider in the
+same region, estimated by `eco.estimate` with the very methodology version that stamped those records.
+Records of a version that can no longer be computed are left out of the comparison (and named).
+
+Energy and carbon are judged separately and only beyond the uncertainty: 'lower' when the baseline's low
+end is above the actual high end, 'higher' the other way round, 'within' when the two ranges overlap.
+`verdict_sentence` turns that into the words that the panel, the API and any e-mail share.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import func
@@ -17,22 +23,51 @@ from sqlmodel import Session, select
 from services import eco
 from services.catalog import Catalog, get_catalog
 from services.models import Account
-from services.rollups import usage_window
+from services.rollups import usage_between, usage_window
 from services.timeutil import day_start_utc
-from services.units import carbon_text
+from services.units import carbon_text, energy_text
 
 SMALL_SAMPLE = 100  # fewer generations than this in the window: reduced confidence
-ESTIMATED_SHARE = 0.2  # more than this share of energy from estimated models: reduced confidence
-COMPARABLE_WITHIN = 0.10  # central values within 10 %: "comparable", no saving claimed either way
+ESTIMATED_SHARE = 0.2  # more than this share of energy from estimated records: reduced confidence
+TOLERANCE = 1e-6  # relative: ranges closer than this touch (sums of stored records vs one computed total)
+RATIO_FROM = 2.0  # "3.2×" instead of "220 % more" above this ratio
+FALLBACK_GRIDS = ('country', 'world')  # grid bases that are an average standing in for the region's own data
 
-Verdict = Literal['saved', 'used_more', 'comparable', 'no_usage']
+Verdict = Literal['lower', 'higher', 'within', 'no_usage', 'not_comparable']
 CAVEATS = {
     'small_sample': 'Few generations in this window, so one unusual request moves the total.',
-    'estimated_parameters': 'Much of this energy comes from models whose size is estimated, not published.',
-    'world_average_grid': 'Some requests ran in regions without a known grid intensity; the world average was used.',
+    'estimated_parameters': 'Much of this energy rests on estimated inputs: a model size that is not published, '
+    "or a region's grid or PUE taken from a wider area.",
+    'grid_fallback': 'Some requests ran in regions without grid data of their own; a country or world average '
+    'was used.',
     'baseline_estimated': "The baseline model's size is itself an estimate.",
     'mixed_methodology': 'Records in this window were computed with more than one methodology version.',
+    'not_comparable': 'Left out of the comparison: records of a methodology version that can no longer be '
+    'computed (python app.py eco-recompute recomputes them).',
 }
+NO_USAGE = 'No usage in this window yet.'
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The comparable usage of a window and the same usage with the baseline model (each a total)."""
+
+    baseline_name: str
+    requests: int
+    energy_wh: eco.Span
+    carbon_g: eco.Span
+    embodied_g: eco.Span
+    baseline_energy_wh: eco.Span
+    baseline_carbon_g: eco.Span
+    baseline_embodied_g: eco.Span
+
+    @property
+    def energy_verdict(self) -> Verdict:
+        return _judge(self.energy_wh, self.baseline_energy_wh) if self.requests else 'no_usage'
+
+    @property
+    def carbon_verdict(self) -> Verdict:
+        return _judge(self.carbon_g, self.baseline_carbon_g) if self.requests else 'no_usage'
 
 
 @dataclass(frozen=True)
@@ -40,22 +75,42 @@ class EcoImpact:
     days: int
     since: datetime
     requests: int
+    prompt_tokens: int
     completion_tokens: int
-    energy_wh: eco.Span
-    carbon_g: eco.Span
+    energy_wh: eco.Span  # everything in the window, comparable or not
+    carbon_g: eco.Span  # electricity + manufacturing
+    embodied_g: eco.Span  # manufacturing, part of carbon_g
     baseline_model: str
-    baseline_energy_wh: eco.Span
-    baseline_carbon_g: eco.Span
-    verdict: Verdict
-    carbon_difference_g: float  # baseline - actual: positive is a saving
-    energy_difference_pct: float  # (actual - baseline) / baseline, in percent
-    carbon_difference_pct: float  # (baseline - actual) / baseline, in percent
+    comparison: Comparison  # the comparable part against the baseline
     caveats: list[str] = field(default_factory=list)
     methodology_versions: list[str] = field(default_factory=list)
+    not_comparable_versions: list[str] = field(default_factory=list)
+    until: datetime | None = None  # the window's end (exclusive); None: up to now
+
+    @property
+    def energy_verdict(self) -> Verdict:
+        return 'not_comparable' if self._nothing_comparable else self.comparison.energy_verdict
+
+    @property
+    def carbon_verdict(self) -> Verdict:
+        return 'not_comparable' if self._nothing_comparable else self.comparison.carbon_verdict
+
+    @property
+    def summary(self) -> str:
+        if self._nothing_comparable:
+            return (
+                f'None of this usage can be compared with {self.comparison.baseline_name}: '
+                'its methodology version can no longer be computed.'
+            )
+        return verdict_sentence(self.comparison)
 
     @property
     def reduced_confidence(self) -> bool:
-        return bool(set(self.caveats) - {'mixed_methodology'})
+        return bool(set(self.caveats) - {'mixed_methodology', 'not_comparable'})
+
+    @property
+    def _nothing_comparable(self) -> bool:
+        return self.requests > 0 and self.comparison.requests == 0
 
 
 def eco_impact(
@@ -68,73 +123,242 @@ def eco_impact(
     key_id: int | None = None,
     now: datetime | None = None,
     catalog: Catalog | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> EcoImpact:
+    """The last `days` days up to now (from local midnight in the account's zone), or with `since` the exact
+    window [since, until) (until None: up to now), e.g. the week a weekly summary reports; `days` is then the
+    window's length in days, rounded (a week across a clock change is 7)."""
     catalog = catalog or get_catalog()
     baseline = baseline or account.eco_baseline_model
     if baseline not in catalog.models:
         raise ValueError(f'unknown baseline model {baseline!r}')
-    since = day_start_utc(account.timezone, now, days_back=days - 1)
-    groups = _groups(session, account.id, since, model, key_id)
+    if since is None:
+        if until is not None:
+            raise ValueError('until needs since')
+        since = day_start_utc(account.timezone, now, days_back=days - 1)
+    else:
+        days = max(1, round(((until or now or datetime.now(UTC)) - since) / timedelta(days=1)))
+    groups = _groups(session, account.id, since, model, key_id, until)
+    comparable = [g for g in groups if eco.computable(g['methodology_version'])]
+    estimates = [_baseline_of(catalog, baseline, g) for g in comparable]
+    comparison = Comparison(
+        baseline_name=catalog.models[baseline].name,
+        requests=sum(g['requests'] for g in comparable),
+        energy_wh=_total(comparable, 'energy_wh'),
+        carbon_g=_total(comparable, 'carbon_g'),
+        embodied_g=_total(comparable, 'embodied_g'),
+        baseline_energy_wh=_sum(e.energy_wh for e in estimates),
+        baseline_carbon_g=_sum(e.carbon_g for e in estimates),
+        baseline_embodied_g=_sum(e.embodied_g for e in estimates),
+    )
     requests = sum(g['requests'] for g in groups)
     energy = _total(groups, 'energy_wh')
-    carbon = _total(groups, 'carbon_g')
-    base_energy, base_carbon, fallback = _baseline(catalog, catalog.models[baseline], groups)
-    verdict, energy_pct = _verdict(energy.value, base_energy.value, requests)
-    carbon_diff = base_carbon.value - carbon.value
+    versions = sorted({g['methodology_version'] for g in groups})
+    left_out = sorted({g['methodology_version'] for g in groups} - {g['methodology_version'] for g in comparable})
     caveats = []
     if 0 < requests < SMALL_SAMPLE:
         caveats.append('small_sample')
-    estimated_energy = sum(g['estimated_energy_wh'] for g in groups)
-    if energy.value and estimated_energy / energy.value > ESTIMATED_SHARE:
+    if energy.value and sum(g['estimated_energy_wh'] for g in groups) / energy.value > ESTIMATED_SHARE:
         caveats.append('estimated_parameters')
-    if fallback:
-        caveats.append('world_average_grid')
+    if any(_grid_fell_back(catalog, e, g) for e, g in zip(estimates, comparable, strict=True)):
+        caveats.append('grid_fallback')
     if catalog.models[baseline].estimated:
         caveats.append('baseline_estimated')
-    versions = sorted({v for g in groups for v in g['versions']})
     if len(versions) > 1:
         caveats.append('mixed_methodology')
+    if left_out:
+        caveats.append('not_comparable')
     return EcoImpact(
         days=days,
         since=since,
         requests=requests,
+        prompt_tokens=sum(g['prompt_tokens'] for g in groups),
         completion_tokens=sum(g['completion_tokens'] for g in groups),
         energy_wh=energy,
-        carbon_g=carbon,
+        carbon_g=_total(groups, 'carbon_g'),
+        embodied_g=_total(groups, 'embodied_g'),
         baseline_model=baseline,
-        baseline_energy_wh=base_energy,
-        baseline_carbon_g=base_carbon,
-        verdict=verdict,
-        carbon_difference_g=carbon_diff,
-        energy_difference_pct=energy_pct,
-        carbon_difference_pct=100 * carbon_diff / base_carbon.value if base_carbon.value else 0.0,
+        comparison=comparison,
         caveats=caveats,
         methodology_versions=versions,
+        not_comparable_versions=left_out,
+        until=until,
     )
 
 
-def _groups(session: Session, account_id: int, since: datetime, model: str | None, key_id: int | None) -> list[dict]:
-    columns = ('requests', 'completion_tokens', 'estimated_energy_wh', 'energy_wh_low', 'energy_wh', 'energy_wh_high')
-    columns += ('carbon_g_low', 'carbon_g', 'carbon_g_high')
-    usage = usage_window(account_id, since)
-    query = select(
-        usage.c.provider,
-        usage.c.region,
-        usage.c.methodology_version,
-        *(func.coalesce(func.sum(getattr(usage.c, c)), 0) for c in columns),
-    ).group_by(usage.c.provider, usage.c.region, usage.c.methodology_version)
+def verdict_sentence(c: Comparison) -> str:
+    """The words that go with the numbers: one sentence on energy, one on carbon, and, when the two point
+    different ways, one on why. The panel, the API's `summary` and e-mails all use this."""
+    if not c.requests:
+        return NO_USAGE
+    energy, carbon = c.energy_verdict, c.carbon_verdict
+    sentences = [_energy_sentence(energy, c), _carbon_sentence(carbon, c)]
+    if {energy, carbon} == {'lower', 'higher'}:
+        sentences.append(_why_carbon_differs(c, carbon))
+    return ' '.join(sentences)
+
+
+def caveat_text(impact: EcoImpact, code: str) -> str:
+    """A caveat's words for this window (the version caveats name their versions)."""
+    if code == 'mixed_methodology':
+        return f'{CAVEATS[code][:-1]}: {", ".join(impact.methodology_versions)}.'
+    if code == 'not_comparable':
+        versions = ', '.join(impact.not_comparable_versions)
+        return (
+            f'Left out of the comparison: records stamped {versions}, a methodology version that can no longer be '
+            'computed (python app.py eco-recompute recomputes them).'
+        )
+    return CAVEATS[code]
+
+
+def caveat_anchor(code: str) -> str:
+    return code.replace('_', '-')
+
+
+@dataclass(frozen=True)
+class _Words:
+    """How one metric is worded: the figures differ, the sentence's shape does not."""
+
+    saved: str  # 'You saved {amount} of energy' / 'You avoided {amount}'
+    used: str  # 'used' / 'emitted'
+    noun: str  # 'energy' / 'carbon'
+    own: str  # 'energy use' / 'carbon'
+
+
+ENERGY_WORDS = _Words('You saved {amount} of energy', 'used', 'energy', 'energy use')
+CARBON_WORDS = _Words('You avoided {amount}', 'emitted', 'carbon', 'carbon')
+
+
+def _energy_sentence(verdict: Verdict, c: Comparison) -> str:
+    return _sentence(verdict, c.energy_wh.value, c.baseline_energy_wh.value, c.baseline_name, ENERGY_WORDS, energy_text)
+
+
+def _carbon_sentence(verdict: Verdict, c: Comparison) -> str:
+    return _sentence(verdict, c.carbon_g.value, c.baseline_carbon_g.value, c.baseline_name, CARBON_WORDS, carbon_text)
+
+
+def _sentence(verdict: Verdict, actual: float, base: float, name: str, words: _Words, text) -> str:
+    if verdict == 'lower':
+        saved = words.saved.format(amount=text(abs(base - actual)))
+        return f'{saved} ({_less_pct(actual, base)} % less) compared with {name}.'
+    if verdict == 'higher':
+        ratio = _ratio(actual, base)
+        if ratio is None:
+            return f'You {words.used} more {words.noun} than {name} would have.'
+        if ratio > RATIO_FROM:
+            return f'You {words.used} {ratio:,.1f}× the {words.noun} {name} would have.'
+        return f'You {words.used} {_more_pct(ratio)} % more {words.noun} than {name} would have.'
+    return f"Your {words.own} is within the uncertainty of {name}'s{_centrals(actual, base)}."
+
+
+def _why_carbon_differs(c: Comparison, carbon: Verdict) -> str:
+    """Carbon went the other way from energy. Carbon = energy x grid intensity + manufacturing, so the carbon
+    difference splits exactly into an energy part, a grid part (the intensity of where the energy was used)
+    and a manufacturing part; the larger of the two parts that worked against energy is named."""
+    energy_a, energy_b = c.energy_wh.value, c.baseline_energy_wh.value
+    electricity_a = c.carbon_g.value - c.embodied_g.value
+    electricity_b = c.baseline_carbon_g.value - c.baseline_embodied_g.value
+    intensity_b = electricity_b / energy_b if energy_b > 0 else 0.0  # g per Wh
+    grid_part = electricity_a - energy_a * intensity_b  # = energy_a x (intensity_a - intensity_b)
+    manufacturing_part = c.embodied_g.value - c.baseline_embodied_g.value
+    sign = 1 if carbon == 'higher' else -1  # the direction carbon went
+    if sign * grid_part >= sign * manufacturing_part:
+        cleaner = 'more carbon-intensive' if carbon == 'higher' else 'cleaner'
+        return f'Carbon differs from energy because more of your energy was used in regions with {cleaner} electricity.'
+    share = 'larger' if carbon == 'higher' else 'smaller'
+    return (
+        f'Carbon differs from energy because your usage has a {share} share of hardware manufacturing carbon '
+        f'than {c.baseline_name} would have.'
+    )
+
+
+def _judge(actual: eco.Span, baseline: eco.Span) -> Verdict:
+    a_low, a_high = min(actual.low, actual.value, actual.high), max(actual.low, actual.value, actual.high)
+    b_low, b_high = min(baseline.low, baseline.value, baseline.high), max(baseline.low, baseline.value, baseline.high)
+    if b_low > a_high * (1 + TOLERANCE) and b_low - a_high > 1e-12:
+        return 'lower'
+    if a_low > b_high * (1 + TOLERANCE) and a_low - b_high > 1e-12:
+        return 'higher'
+    return 'within'
+
+
+def _less_pct(actual: float, base: float) -> str:
+    ratio = _ratio(actual, base)
+    return _pct(100 * abs(1 - ratio)) if ratio is not None else '100'
+
+
+def _more_pct(ratio: float) -> str:
+    return _pct(100 * abs(ratio - 1))
+
+
+def _pct(value: float) -> str:
+    """A whole percent that never rounds a difference away: not 0 % for 0.3 %, not 100 % less for 99.7 %."""
+    whole = round(value)
+    if whole < 1:
+        return 'under 1'
+    return '99' if whole == 100 and value < 100 else f'{whole:,}'
+
+
+def _ratio(actual: float, base: float) -> float | None:
+    """actual / base, or None when that is no number worth printing (a zero or vanishing baseline)."""
+    ratio = abs(actual / base) if base > 0 else math.inf
+    return ratio if ratio < 1e12 else None
+
+
+def _centrals(actual: float, base: float) -> str:
+    """' (12 % lower at the central estimates)', or '' when the central estimates are equal to the percent."""
+    ratio = _ratio(actual, base)
+    if ratio is None or round(100 * abs(ratio - 1)) == 0:
+        return ''
+    if ratio < 1:
+        return f' ({_less_pct(actual, base)} % lower at the central estimates)'
+    if ratio > RATIO_FROM:
+        return f' ({ratio:,.1f}× as much at the central estimates)'
+    return f' ({_more_pct(ratio)} % higher at the central estimates)'
+
+
+SUMS = ('requests', 'prompt_tokens', 'completion_tokens', 'estimated_energy_wh')
+SUMS += tuple(f'{s}{e}' for s in ('energy_wh', 'carbon_g', 'embodied_g') for e in ('_low', '', '_high'))
+COUNTS = ('requests', 'prompt_tokens', 'completion_tokens')
+
+
+def _groups(
+    session: Session,
+    account_id: int,
+    since: datetime,
+    model: str | None,
+    key_id: int | None,
+    until: datetime | None = None,
+) -> list[dict]:
+    """The window's usage per (provider, region, methodology version): what a baseline estimate needs."""
+    usage = usage_window(account_id, since) if until is None else usage_between(account_id, since, until)
+    keys = (usage.c.provider, usage.c.region, usage.c.methodology_version)
+    query = select(*keys, *(func.coalesce(func.sum(getattr(usage.c, c)), 0) for c in SUMS)).group_by(*keys)
     if model:
         query = query.where(usage.c.model == model)
     if key_id:
         query = query.where(usage.c.api_key_id == key_id)
-    merged: dict[tuple[str, str], dict] = {}
-    for provider, region, version, *sums in session.exec(query):
-        group = merged.setdefault((provider, region), {'provider': provider, 'region': region, 'versions': set()})
-        group['versions'].add(version)
-        for column, value in zip(columns, sums, strict=True):
-            number = int(value) if column in ('requests', 'completion_tokens') else float(value)  # PG sums: numeric
-            group[column] = group.get(column, 0) + number
-    return list(merged.values())
+    groups = []
+    for provider, region, version, *sums in session.exec(query.order_by(*keys)):
+        group = {'provider': provider, 'region': region, 'methodology_version': version}
+        for column, value in zip(SUMS, sums, strict=True):
+            group[column] = int(value) if column in COUNTS else float(value)  # PostgreSQL sums come as numeric
+        groups.append(group)
+    return groups
+
+
+def _baseline_of(catalog: Catalog, baseline: str, group: dict) -> eco.Estimate:
+    return eco.estimate(
+        catalog,
+        baseline,
+        group['provider'],
+        group['region'],
+        group['completion_tokens'],
+        prompt_tokens=group['prompt_tokens'],
+        requests=group['requests'],
+        version=group['methodology_version'],
+    )
 
 
 def _total(groups: list[dict], prefix: str) -> eco.Span:
@@ -145,48 +369,13 @@ def _total(groups: list[dict], prefix: str) -> eco.Span:
     )
 
 
-def _baseline(catalog: Catalog, baseline, groups: list[dict]) -> tuple[eco.Span, eco.Span, bool]:
-    energy = carbon = eco.Span(0.0, 0.0, 0.0)
-    fallback = False
-    for g in groups:
-        provider = catalog.providers.get(g['provider'])
-        intensity, fell_back = eco.grid_intensity(catalog, g['region'])
-        fallback |= fell_back
-        per_energy, per_carbon = eco.per_output_token(
-            baseline, provider.pue if provider else eco.DEFAULT_PUE, intensity
-        )
-        tokens = g['completion_tokens']
-        energy = eco.Span(*(a + b for a, b in zip(_t(energy), _t(per_energy.scaled(tokens)), strict=True)))
-        carbon = eco.Span(*(a + b for a, b in zip(_t(carbon), _t(per_carbon.scaled(tokens)), strict=True)))
-    return energy, carbon, fallback
+def _sum(spans) -> eco.Span:
+    return sum(spans, eco.Span.zero())
 
 
-def _t(span: eco.Span) -> tuple[float, float, float]:
-    return span.low, span.value, span.high
-
-
-def _verdict(actual: float, baseline: float, requests: int) -> tuple[Verdict, float]:
-    if requests == 0 or baseline <= 0:
-        return 'no_usage', 0.0
-    pct = 100 * (actual - baseline) / baseline
-    if abs(pct) <= 100 * COMPARABLE_WITHIN:
-        return 'comparable', pct
-    return ('saved' if actual < baseline else 'used_more'), pct
-
-
-def verdict_sentence(impact: EcoImpact, baseline_name: str) -> str:
-    """The words that go with the numbers; the panel and the API say the same thing."""
-    if impact.verdict == 'no_usage':
-        return 'No usage in this window yet.'
-    if impact.verdict == 'saved':
-        return (
-            f'You saved {carbon_text(impact.carbon_difference_g)} ({impact.carbon_difference_pct:.0f} %) '
-            f'compared with {baseline_name}.'
-        )
-    if impact.verdict == 'used_more':
-        return f'Your usage used {impact.energy_difference_pct:.0f} % more energy than {baseline_name} would have.'
-    return f'About the same energy as {baseline_name} would have used (within {COMPARABLE_WITHIN:.0%}).'
-
-
-def caveat_anchor(code: str) -> str:
-    return code.replace('_', '-')
+def _grid_fell_back(catalog: Catalog, estimate: eco.Estimate, group: dict) -> bool:
+    """A country or world average stood in for the region's grid (eco-1 records name no basis: a region
+    missing from the catalog was priced at the world average there)."""
+    if estimate.grid_basis is None:
+        return group['region'] not in catalog.regions
+    return estimate.grid_basis in FALLBACK_GRIDS

@@ -103,6 +103,7 @@ def test_api_listing_export_and_retry_queries_use_indexes(session, account):
             page(session, account.id, f, limit=5, cursor=cursor)
         find_existing_many(session, account.id, [('k1', 'x1'), (None, 'x2')])
         preview(session, account, days=7, now=now)
+        eco_impact(session, account, since=now - timedelta(days=7), until=now)  # the weekly e-mail's window
 
     statements = [
         s for s in _statements_of(session, api_queries) if 'generation' in s[0].split('FROM', 1)[-1].split('WHERE')[0]
