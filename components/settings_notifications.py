@@ -17,7 +17,7 @@ TOGGLES = {
     'low_balance': ('Low balance', 'When the balance drops below the threshold; once each time it does.'),
     'receipts_email': ('Receipts by e-mail', 'The PDF receipt of each top-up.'),
     'invoice_email': ('Invoices by e-mail', 'The PDF invoice when a month closes.'),
-    'weekly_summary': ('Weekly summary', "Every Monday: last week's tokens, cost, carbon and top models."),
+    'weekly_summary': ('Weekly summary', "Every Monday: last week's usage, cost, top models and carbon vs. baseline."),
     'key_limit_alerts': ('Key limit alerts', 'When a key reaches 80 % and 100 % of its monthly limit.'),
 }
 CSS = """

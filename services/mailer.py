@@ -16,13 +16,17 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from services.catalog import display_name
 from services.models import Account, ApiKey, Invoice, Receipt
 from services.money import format_money
 from services.timeutil import format_local, local
-from services.units import carbon_text, tokens_text
+from services.units import carbon_range_text, carbon_text, carbon_unit, tokens_text
+
+if TYPE_CHECKING:
+    from services.eco_impact import EcoImpact
 
 log = logging.getLogger('lowrouter')
 
@@ -82,12 +86,21 @@ class Content:
         return (self.title or self.subject)[:200]
 
 
-def compose(subject: str, heading: str, paragraphs: list[str], rows: Sequence[tuple[str, str]] = ()) -> Content:
-    """One message in plain text and HTML: a heading, paragraphs and an optional two-column table."""
+def compose(
+    subject: str,
+    heading: str,
+    paragraphs: list[str],
+    rows: Sequence[tuple[str, str]] = (),
+    sections: Sequence[tuple[str, list[str]]] = (),
+) -> Content:
+    """One message in plain text and HTML: a heading, paragraphs, an optional two-column table and, after it,
+    optional sections (a title and its paragraphs)."""
     width = max((len(label) for label, _ in rows), default=0)
     text = '\n\n'.join([heading, *paragraphs])
     if rows:
         text += '\n\n' + '\n'.join(f'{label.ljust(width)}  {value}' for label, value in rows)
+    for title, section in sections:
+        text += '\n\n' + '\n'.join([title, *section])
     text += '\n\n-- \nlowrouter · change what you receive in Settings > Notifications\n'
     table = ''
     if rows:
@@ -98,6 +111,11 @@ def compose(subject: str, heading: str, paragraphs: list[str], rows: Sequence[tu
         )
         table = f'<table style="border-collapse:collapse;margin:12px 0">{cells}</table>'
     body = ''.join(f'<p style="margin:0 0 12px">{escape(p)}</p>' for p in paragraphs)
+    table += ''.join(
+        f'<h2 style="font-size:16px;margin:20px 0 8px">{escape(title)}</h2>'
+        + ''.join(f'<p style="margin:0 0 12px">{escape(p)}</p>' for p in section)
+        for title, section in sections
+    )
     html = (
         '<!doctype html><html><body style="margin:0;background:#f4f6f5;font-family:Helvetica,Arial,sans-serif;'
         'color:#1d2939">'
@@ -242,31 +260,67 @@ def key_limit_content(
     return content, body, f'{here:%Y-%m}'
 
 
-def summary_content(account: Account, week: Week, this: WeekStats, before: WeekStats) -> tuple[Content, str]:
+def summary_content(
+    account: Account, week: Week, this: WeekStats, before: WeekStats, impact: EcoImpact | None = None
+) -> tuple[Content, str]:
+    """The weekly summary. With `impact` (eco_impact of exactly this week against the account's baseline) the
+    carbon row carries its range and manufacturing part, and a section after the table the verdict sentence
+    the dashboard and the API give for that window."""
     zone, currency = account.timezone, account.currency
     first, last = local(week.start, zone), local(week.end, zone) - timedelta(days=1)
     cost = _money(this.cost_micros, currency)
+    carbon = impact.carbon_g.value if impact is not None else this.carbon_g
     rows = [
         ('Requests', f'{this.requests:,}{_change(this.requests, before.requests)}'),
         ('Tokens', f'{this.tokens:,}{_change(this.tokens, before.tokens)}'),
         ('Cost', f'{cost}{_change(this.cost_micros, before.cost_micros)}'),
-        ('Carbon', f'{carbon_text(this.carbon_g)}{_change(this.carbon_g, before.carbon_g)}'),
     ]
+    sections = []
+    if impact is None:
+        rows.append(('Carbon', f'{carbon_text(carbon)}{_change(carbon, before.carbon_g)}'))
+    else:
+        rows += _carbon_rows(impact, before.carbon_g)
+        if impact.requests:
+            sections.append(_comparison_section(impact))
     rows += [
         (f'Top model {rank}', f'{display_name(model)}: {tokens:,} tokens, {_money(micros, currency)}')
         for rank, (model, tokens, micros) in enumerate(this.top_models, 1)
     ]
     span = f'{first:%b} {first.day} to {last:%b} {last.day}'
     paragraphs = [f'What your account used from {span} ({zone}), compared with the week before.']
-    body = f'{tokens_text(this.tokens)} tokens, {cost}, {carbon_text(this.carbon_g)}.'
+    body = f'{tokens_text(this.tokens)} tokens, {cost}, {carbon_text(carbon)}.'
     if before.cost_micros:
         body += f' Cost {_change(this.cost_micros, before.cost_micros).strip(" ()")}.'
     if this.top_models:
         body += f' Top model: {display_name(this.top_models[0][0])}.'
     heading = f'Your week {week.label}'
     subject = f'{heading}: {tokens_text(this.tokens)} tokens, {cost}'
-    content = compose(subject, heading, paragraphs, rows)
+    content = compose(subject, heading, paragraphs, rows, sections)
     return Content(content.subject, content.text, content.html, f'{heading} ({span})'), body
+
+
+def _carbon_rows(impact: EcoImpact, before_g: float) -> list[tuple[str, str]]:
+    """'1.2 kg CO2e (0.40–3.1 kg CO2e), +12 % vs the week before' and its manufacturing part, in one unit."""
+    carbon, embodied = impact.carbon_g, impact.embodied_g
+    unit = carbon_unit([carbon.low, carbon.value, carbon.high])
+    figure = carbon_text(carbon.value, unit)
+    if carbon.high > carbon.low:
+        figure += f' ({carbon_range_text(carbon.low, carbon.high, unit)})'
+    change = _change(carbon.value, before_g).strip(' ()')
+    rows = [('Carbon', f'{figure}, {change}' if change else figure)]
+    if embodied.value > 0:
+        rows.append(('of which manufacturing', carbon_text(embodied.value, unit)))
+    return rows
+
+
+def _comparison_section(impact: EcoImpact) -> tuple[str, list[str]]:
+    """'Compared with {baseline}': the verdict sentence of the panel and the API (`EcoImpact.summary`, which is
+    `verdict_sentence` of the comparison whenever any of the week can be compared)."""
+    name = impact.comparison.baseline_name
+    note = f'Estimates, for the same requests sent to {name}, your baseline model (change it in Settings).'
+    if impact.reduced_confidence:
+        note += ' Reduced confidence: the Eco impact panel on the dashboard says why.'
+    return f'Compared with {name}', [impact.summary, note]
 
 
 def _change(now: float, before: float) -> str:

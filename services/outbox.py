@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from services import db, mailer
 from services.billing_pdfs import invoice_pdf, receipt_pdf
+from services.eco_impact import EcoImpact, eco_impact
 from services.inbox import wants
 from services.key_usage import KeyMonth, month_usage_by_key
 from services.models import Account, ApiKey, Invoice, LedgerEntry, Notification, Outbox, Receipt, UsageHour, utcnow
@@ -168,8 +169,19 @@ def weekly_summary(session: Session, account: Account, *, now: datetime | None =
     this, before = week_stats(session, account.id, week.start, week.end), week_stats(session, account.id, *week.before)
     if not this.requests and not before.requests:
         return False
-    _notify(session, account, 'weekly_summary', key, '/dashboard', mailer.summary_content(account, week, this, before))
+    content = mailer.summary_content(account, week, this, before, week_eco(session, account, week))
+    _notify(session, account, 'weekly_summary', key, '/dashboard', content)
     return True
+
+
+def week_eco(session: Session, account: Account, week: mailer.Week) -> EcoImpact | None:
+    """The eco impact of exactly the week against the account's baseline (None when the catalog no longer has
+    that model: the summary then goes without the comparison rather than not at all)."""
+    try:
+        return eco_impact(session, account, since=week.start, until=week.end)
+    except ValueError as error:
+        log.warning('weekly summary of account %s without the eco comparison: %s', account.id, error)
+        return None
 
 
 def week_stats(session: Session, account_id: int, start: datetime, end: datetime) -> mailer.WeekStats:

@@ -6,16 +6,24 @@ import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from html import escape
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlmodel import select
+from sqlmodel import func, select
 
 from services import db, outbox
+from services.accounts import create_account
 from services.billing_pdfs import receipt_pdf
+from services.catalog import get_catalog
+from services.eco_impact import eco_impact, verdict_sentence
 from services.ingest import record_generation
+from services.keys import create_key
 from services.ledger import top_up
-from services.models import Account, ApiKey, KeySpend, Notification, Outbox, utcnow
+from services.mailer import last_week
+from services.models import Account, ApiKey, Generation, KeySpend, Notification, Outbox, utcnow
+from services.timeutil import local
+from services.units import carbon_range_text, carbon_text, carbon_unit
 
 
 class Mailbox:
@@ -238,7 +246,7 @@ def test_the_weekly_summary_is_made_once_per_week_even_from_two_threads(smtp, ma
     [row] = _rows()
     assert (row.kind, row.dedupe_key) == ('weekly_summary', 'weekly:2026-W10')
     assert 'Tokens' in row.text_body and '7,000' in row.text_body and '+133 % vs the week before' in row.text_body
-    assert 'GPT-4o mini' in row.html_body and 'CO2e' in row.text_body
+    assert 'GPT-4o mini' in row.html_body and 'CO2e' in row.text_body and '\nCompared with GPT-4o\n' in row.text_body
     next_week = now + timedelta(days=7)  # W11 compared with W10
     threads = [threading.Thread(target=outbox.weekly_summaries, args=(next_week,)) for _ in range(2)]
     for thread in threads:
@@ -246,6 +254,7 @@ def test_the_weekly_summary_is_made_once_per_week_even_from_two_threads(smtp, ma
     for thread in threads:
         thread.join()
     assert [r.dedupe_key for r in _rows()] == ['weekly:2026-W10', 'weekly:2026-W11']
+    assert 'Compared with' not in _rows()[1].text_body  # no usage in W11: nothing to compare
     assert len(_notifications('weekly_summary')) == 2
     assert outbox.deliver_due() == 2 and len(smtp.messages) == 2
 
@@ -306,3 +315,67 @@ def test_a_worker_round_issues_last_months_invoice_and_mails_it_with_its_pdf(smt
     assert low['Subject'].startswith('Low balance: -$')  # no top-up: the balance is below zero
     assert [a.get_content() for a in message.iter_attachments()] == [invoice_pdf(invoice)]
     assert [n.title for n in _notifications('invoice')] == [message['Subject']]
+
+
+@pytest.fixture
+def _app_database(database_url, monkeypatch):
+    monkeypatch.setenv('LOWROUTER_DEMO', 'false')
+
+
+@pytest.fixture
+def api(_app_database, user):
+    """The real app in-process over HTTP (NiceGUI's user fixture), on this test's database."""
+    return user.http_client
+
+
+async def test_the_weekly_verdict_is_the_panel_and_api_sentence_for_that_week(smtp, api):
+    now = utcnow()
+    small, large = 'meta-llama/llama-3.1-8b-instruct', 'meta-llama/llama-3.1-405b-instruct'
+    with db.session_scope() as session:
+        account = create_account(session, name='Week Co', timezone='Europe/Paris')
+        account.email, account.eco_baseline_model = 'ops@example.com', large
+        week = last_week(account.timezone, now)
+        offer = get_catalog().offers_for(small)[0]
+        moments = [week.start + timedelta(hours=5 * i + 1) for i in range(30)] + [week.start - timedelta(hours=3)]
+        for i, moment in enumerate(moments):
+            data = {'model': small, 'provider': offer.provider, 'region': offer.region, 'created_at': moment}
+            record_generation(session, account, data | {'prompt_tokens': 800 + i, 'completion_tokens': 300})
+        secret = create_key(session, account, name='read', scopes=['read']).secret
+    with db.session_scope() as session:
+        assert outbox.weekly_summary(session, session.get(Account, account.id), now=now)
+    assert outbox.deliver_due() == 1
+    [message] = smtp.messages
+    text, html = (message.get_body((kind,)).get_content().replace('\r\n', '\n') for kind in ('plain', 'html'))
+
+    with db.session_scope() as session:
+        impact = eco_impact(session, session.get(Account, account.id), since=week.start, until=week.end)
+        columns = ('carbon_g_low', 'carbon_g', 'carbon_g_high', 'embodied_g')
+        count, *stored = session.exec(
+            select(func.count(), *(func.sum(getattr(Generation, c)) for c in columns)).where(
+                Generation.account_id == account.id,
+                Generation.created_at >= week.start,
+                Generation.created_at < week.end,
+            )
+        ).one()
+    low, value, high, embodied = (float(v) for v in stored)
+    sentence = verdict_sentence(impact.comparison)
+    assert count == impact.requests == 30 and sentence == impact.summary and sentence.startswith('You saved ')
+    assert (impact.carbon_g.low, impact.carbon_g.value, impact.carbon_g.high) == pytest.approx((low, value, high))
+    assert impact.embodied_g.value == pytest.approx(embodied) and 0 < embodied < value
+
+    unit = carbon_unit([low, value, high])
+    carbon = f'{carbon_text(value, unit)} ({carbon_range_text(low, high, unit)}), +'  # then the change in %
+    assert f'\nCarbon{" " * 18}{carbon}' in text  # labels padded to 'of which manufacturing', 22 characters
+    assert f'\nof which manufacturing  {carbon_text(embodied, unit)}\n' in text
+    assert f'\n\nCompared with Llama 3.1 405B Instruct\n{sentence}\n' in text
+    assert f'>{escape(carbon)}' in html and f'<p style="margin:0 0 12px">{escape(sentence)}</p>' in html
+    assert '>Compared with Llama 3.1 405B Instruct</h2>' in html
+
+    # the API's window of `days` days ending today starts on the week's Monday and holds no later usage
+    days = (local(now, account.timezone).date() - local(week.start, account.timezone).date()).days + 1
+    response = await api.get(f'/api/v1/eco?days={days}', headers={'Authorization': f'Bearer {secret}'})
+    assert response.status_code == 200
+    body = response.json()
+    assert body['since'] == week.start.isoformat() and body['requests'] == 30
+    assert body['baseline']['model'] == large and body['summary'] == sentence
+    assert body['carbon_g'] == pytest.approx(impact.carbon_g.as_dict(), rel=1e-12)
