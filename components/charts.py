@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import plotly.graph_objects as go
 from nicegui import ui
 
@@ -10,7 +12,7 @@ from services.catalog import display_name
 from services.dashboard import ModelUsage, UsageSummary
 from services.models import Account
 from services.money import format_money
-from services.units import carbon_text, tokens_text
+from services.units import carbon_text, carbon_unit, tokens_text
 
 PLOTLY_CONFIG = {'displayModeBar': False, 'responsive': True}
 METRICS = {'tokens': 'Tokens', 'carbon': 'Carbon'}
@@ -36,7 +38,7 @@ def top_models_card(account: Account, summary: UsageSummary, *, limit: int = 6) 
 def top_models_figure(account: Account, usages: list[ModelUsage], metric: str, limit: int) -> go.Figure:
     key = (lambda u: u.tokens) if metric == 'tokens' else (lambda u: u.carbon_g)
     rows = list(reversed(sorted(usages, key=lambda u: (-key(u), u.model))[:limit]))  # first bar is drawn at the bottom
-    label = tokens_text if metric == 'tokens' else carbon_text
+    label = tokens_text if metric == 'tokens' else partial(carbon_text, unit=carbon_unit(r.carbon_g for r in rows))
     figure = go.Figure(
         go.Bar(
             x=[key(r) for r in rows],

@@ -10,7 +10,7 @@ from nicegui import ui
 from services.models import Account, Generation
 from services.money import format_money
 from services.timeutil import format_local
-from services.units import carbon_text, tokens_text
+from services.units import carbon_number, carbon_unit, tokens_text
 
 NARROW_HIDDEN = 'max-md:hidden'  # fewer columns on a phone
 
@@ -22,18 +22,21 @@ def _column(name: str, label: str, align: str = 'left', *, wide_only: bool = Fal
     return column
 
 
-COLUMNS = [
-    _column('time', 'Time'),
-    _column('model', 'Model'),
-    _column('provider', 'Provider', wide_only=True),
-    _column('region', 'Region', wide_only=True),
-    _column('tokens', 'Tokens', 'right'),
-    _column('cost', 'Cost', 'right'),
-    _column('carbon', 'Carbon', 'right', wide_only=True),
-]
+def columns(unit: str) -> list[dict]:
+    """The table's columns; the carbon column names its one unit in the heading."""
+    return [
+        _column('time', 'Time'),
+        _column('model', 'Model'),
+        _column('provider', 'Provider', wide_only=True),
+        _column('region', 'Region', wide_only=True),
+        _column('tokens', 'Tokens', 'right'),
+        _column('cost', 'Cost', 'right'),
+        _column('carbon', f'Carbon ({unit})', 'right', wide_only=True),
+    ]
 
 
-def transaction_rows(account: Account, generations: list[Generation]) -> list[dict]:
+def transaction_rows(account: Account, generations: list[Generation], unit: str) -> list[dict]:
+    """One row per generation; 'carbon' is a number in `unit` (every row the same unit)."""
     return [
         {
             'id': g.id,
@@ -43,7 +46,7 @@ def transaction_rows(account: Account, generations: list[Generation]) -> list[di
             'region': g.region,
             'tokens': tokens_text(g.total_tokens, exact=True),
             'cost': format_money(g.cost_micros, g.currency, precise=True),
-            'carbon': carbon_text(g.carbon_g),
+            'carbon': carbon_number(g.carbon_g, unit),
         }
         for g in generations
     ]
@@ -54,13 +57,14 @@ def recent_transactions(account: Account, generations: list[Generation]) -> ui.t
         with ui.row().classes('w-full items-baseline justify-between px-4 pt-4 pb-2'):
             ui.label('Recent transactions').classes('lr-card-title')
             ui.label(f'last {len(generations)} generations · times in {account.timezone}').classes('text-xs lr-muted')
-        rows = transaction_rows(account, generations)
-        table = ui.table(columns=COLUMNS, rows=rows, row_key='id')
+        unit = carbon_unit(g.carbon_g for g in generations)
+        rows = transaction_rows(account, generations, unit)
+        table = ui.table(columns=columns(unit), rows=rows, row_key='id')
         table.props('flat dense hide-pagination :pagination="{rowsPerPage: 0}"').classes(
             'w-full lr-transactions max-md:hidden'
         )
         table.on('rowClick', lambda e: ui.navigate.to(f'/transactions/{e.args[1]["id"]}'))
-        _phone_list(rows)
+        _phone_list(rows, unit)
         if not generations:
             ui.label('No generations yet. Record one through the API and it will show here.').classes(
                 'lr-muted px-4 pb-4'
@@ -68,13 +72,14 @@ def recent_transactions(account: Account, generations: list[Generation]) -> ui.t
     return table
 
 
-def _phone_list(rows: list[dict]) -> None:
-    """On a phone, two short lines per generation instead of a wide table (one element: cheap to send)."""
+def _phone_list(rows: list[dict], unit: str) -> None:
+    """On a phone, three short lines per generation instead of a wide table (one element: cheap to send)."""
     items = ''.join(
         f'<a class="lr-phone-row" href="/transactions/{quote(row["id"])}">'
         f'<span class="lr-phone-main"><b>{escape(row["model"])}</b><span>{escape(row["cost"])}</span></span>'
-        f'<span class="lr-phone-sub"><span>{escape(row["time"])} · {escape(row["provider"])} · {escape(row["region"])}'
-        f'</span><span>{escape(row["tokens"])} tok · {escape(row["carbon"])}</span></span></a>'
+        f'<span class="lr-phone-sub"><span>{escape(row["time"])}</span>'
+        f'<span>{escape(row["tokens"])} tok · {escape(row["carbon"])} {escape(unit)}</span></span>'
+        f'<span class="lr-phone-sub"><span>{escape(row["provider"])} · {escape(row["region"])}</span></span></a>'
         for row in rows
     )
     ui.html(items, sanitize=False).classes('w-full md:hidden lr-transactions-phone')

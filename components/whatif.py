@@ -11,7 +11,7 @@ from components.charts import plotly_chart
 from services.catalog import display_name
 from services.models import Account
 from services.money import format_money
-from services.units import carbon_text, energy_text
+from services.units import carbon_text, carbon_unit, energy_text, energy_unit
 from services.whatif import Preview
 
 CSS = """
@@ -49,10 +49,14 @@ def change_class(percent: float) -> str:
     return 'lr-change-down' if percent < 0 else 'lr-change-up'
 
 
-def metric_text(account: Account, attribute: str, value: float) -> str:
+def metric_text(account: Account, attribute: str, value: float, *, beside: float | None = None) -> str:
+    """`beside`: the figure shown next to this one; both then take one unit (never 'mg' beside 'g')."""
     if attribute == 'cost_micros':
         return format_money(int(value), account.currency)
-    return energy_text(value) if attribute == 'energy_wh' else carbon_text(value)
+    pair = [value] if beside is None else [value, beside]
+    if attribute == 'energy_wh':
+        return energy_text(value, energy_unit(pair))
+    return carbon_text(value, carbon_unit(pair))
 
 
 class WhatIf:
@@ -130,10 +134,10 @@ class WhatIf:
             ui.label(change_text(percent)).classes(f'lr-metric-change lr-change {change_class(percent)}').mark(
                 f'change-{attribute}'
             )
-            ui.label(metric_text(self.account, attribute, after)).classes(
+            ui.label(metric_text(self.account, attribute, after, beside=before)).classes(
                 'lr-metric-after text-lg font-semibold tabular-nums text-slate-900 whitespace-nowrap'
             ).mark(f'after-{attribute}')
-            ui.label(f'was {metric_text(self.account, attribute, before)}').classes(
+            ui.label(f'was {metric_text(self.account, attribute, before, beside=after)}').classes(
                 'lr-metric-before text-xs lr-muted tabular-nums whitespace-nowrap'
             )
 

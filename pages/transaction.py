@@ -8,14 +8,21 @@ from components.pruned import pruned_notice
 from components.shell import frame
 from components.trace import routing_trace_card
 from components.widgets import card
-from services import db
+from services import db, eco
 from services.catalog import get_catalog
 from services.models import Account, Generation
 from services.money import format_money
 from services.retention import was_pruned
 from services.timeutil import format_local
-from services.units import carbon_text, energy_text
+from services.units import carbon_range_text, carbon_text, carbon_unit, energy_range_text, energy_text, energy_unit
 from services.usage import get_generation, key_name
+
+GRID_BASIS = {  # a record's grid_basis in words (eco-1 records have none)
+    'region': "the serving region's own grid",
+    'zone': "the grid zone's average: no data for the region itself",
+    'country': 'fell back to the country average: no regional data',
+    'world': 'fell back to the world average: the region is unknown',
+}
 
 
 @ui.page('/transactions/{generation_id}')
@@ -36,7 +43,7 @@ def transaction_page(generation_id: str) -> None:
             _not_found(generation_id)
             return
         _heading(generation)
-        with ui.element('div').classes('grid grid-cols-1 lg:grid-cols-3 gap-4 w-full'):
+        with ui.element('div').classes('grid grid-cols-1 md:grid-cols-2 gap-4 w-full'):
             _request_card(account, generation, key)
             _usage_card(generation)
             _eco_card(generation)
@@ -84,31 +91,86 @@ def _usage_card(g: Generation) -> None:
 
 
 def _eco_card(g: Generation) -> None:
-    with card('Energy and carbon', subtitle='estimated' if g.estimated else None):
-        _fact('Energy', energy_text(g.energy_wh))
-        if g.energy_wh_high > g.energy_wh_low:
-            _fact('Energy range', f'{energy_text(g.energy_wh_low)} to {energy_text(g.energy_wh_high)}')
-        _fact('Carbon', carbon_text(g.carbon_g))
-        if g.carbon_g_high > g.carbon_g_low:
-            _fact('Carbon range', f'{carbon_text(g.carbon_g_low)} to {carbon_text(g.carbon_g_high)}')
-        _fact('Grid intensity', f'{g.grid_intensity_g_per_kwh:,.0f} g CO2e/kWh')
-        with ui.row().classes('w-full justify-between text-sm gap-2'):
-            ui.label('Methodology').classes('lr-muted')
-            ui.link(g.methodology_version, '/eco/methodology').classes('text-right')
-        if g.estimated:
-            ui.label('The model size or the grid intensity behind this figure is an estimate.').classes(
+    """Energy and carbon with their ranges and parts, and what they were computed with."""
+    legacy = g.methodology_version == eco.LEGACY_VERSION
+    with card('Energy and carbon', subtitle='estimated' if g.estimated else None).classes('md:col-span-2'):
+        with ui.element('div').classes('grid grid-cols-1 lg:grid-cols-3 gap-x-8 gap-y-4 w-full'):
+            with ui.column().classes('gap-1 min-w-0').mark('eco-energy'):
+                _energy(g, legacy)
+            with ui.column().classes('gap-1 min-w-0').mark('eco-carbon'):
+                _carbon(g, legacy)
+            with ui.column().classes('gap-1 min-w-0').mark('eco-basis'):
+                _basis(g, legacy)
+        if legacy:
+            with ui.row().classes('items-start gap-2 flex-nowrap text-sm text-amber-900').mark('eco-legacy'):
+                ui.icon('history', size='18px').classes('text-amber-700 shrink-0 pt-[2px]')
+                ui.label(
+                    'Computed with eco-1: prompt tokens and manufacturing not counted. These figures are the '
+                    'electricity of the output tokens only; recomputing with the current method adds the rest.'
+                )
+        elif g.estimated:
+            ui.label('The model size, the grid intensity or the PUE behind these figures is an estimate.').classes(
                 'text-xs lr-muted'
             )
+
+
+def _energy(g: Generation, legacy: bool) -> None:
+    output_wh = g.energy_wh - g.input_energy_wh
+    unit = energy_unit([g.energy_wh_low, g.energy_wh, g.energy_wh_high, g.input_energy_wh, output_wh])
+    _total('Energy', energy_text(g.energy_wh, unit), energy_range_text(g.energy_wh_low, g.energy_wh_high, unit))
+    if legacy:
+        _fact('Output tokens', energy_text(g.energy_wh, unit), mark='energy-output')
+        _fact('Prompt tokens', 'not counted (eco-1)', mark='energy-prompt')
+        return
+    _fact(f'Prompt tokens ({g.prompt_tokens:,})', energy_text(g.input_energy_wh, unit), mark='energy-prompt')
+    _fact(f'Output tokens ({g.completion_tokens:,})', energy_text(output_wh, unit), mark='energy-output')
+
+
+def _carbon(g: Generation, legacy: bool) -> None:
+    electricity_g = g.carbon_g - g.embodied_g
+    unit = carbon_unit([g.carbon_g_low, g.carbon_g, g.carbon_g_high, electricity_g, g.embodied_g])
+    _total('Carbon', carbon_text(g.carbon_g, unit), carbon_range_text(g.carbon_g_low, g.carbon_g_high, unit))
+    _fact('Electricity', carbon_text(electricity_g, unit), mark='carbon-electricity')
+    if legacy:
+        _fact('Manufacturing (embodied)', 'not counted (eco-1)', mark='carbon-embodied')
+        return
+    _fact('Manufacturing (embodied)', carbon_text(g.embodied_g, unit), mark='carbon-embodied')
+    if g.embodied_g_high > g.embodied_g_low:
+        ui.label(f'manufacturing range {carbon_range_text(g.embodied_g_low, g.embodied_g_high, unit)}').classes(
+            'text-xs lr-muted self-end tabular-nums'
+        )
+
+
+def _basis(g: Generation, legacy: bool) -> None:
+    ui.label('Computed with').classes('text-sm font-semibold text-slate-800 leading-7')
+    _fact('Grid intensity', f'{g.grid_intensity_g_per_kwh:,.0f} g CO2e/kWh', mark='grid-intensity')
+    basis = GRID_BASIS.get(g.grid_basis or '')
+    if basis is not None:
+        ui.label(basis).classes('text-xs lr-muted self-end text-right').mark('grid-basis')
+    if g.pue is not None:
+        _fact('PUE (datacentre overhead)', f'{g.pue:.2f}', mark='pue')
+    with ui.row().classes('w-full justify-between text-sm gap-2 flex-nowrap'):
+        ui.label('Methodology').classes('lr-muted shrink-0')
+        ui.link(g.methodology_version, '/eco/methodology').classes('text-right break-words min-w-0').mark('methodology')
+
+
+def _total(label: str, value: str, span: str) -> None:
+    with ui.row().classes('w-full items-baseline justify-between gap-2 flex-nowrap'):
+        ui.label(label).classes('text-sm font-semibold text-slate-800')
+        ui.label(value).classes('text-lg font-semibold tabular-nums text-right').mark(f'{label.lower()}-total')
+    ui.label(f'range {span}').classes('text-xs lr-muted self-end tabular-nums').mark(f'{label.lower()}-range')
 
 
 def _region_text(name: str, region_id: str) -> str:
     return name if region_id in name else f'{name} ({region_id})'
 
 
-def _fact(label: str, value: str) -> None:
+def _fact(label: str, value: str, *, mark: str | None = None) -> None:
     with ui.row().classes('w-full justify-between text-sm gap-2 flex-nowrap'):
         ui.label(label).classes('lr-muted shrink-0')
-        ui.label(value).classes('text-right tabular-nums break-all')
+        shown = ui.label(value).classes('text-right tabular-nums break-all')
+        if mark:
+            shown.mark(mark)
 
 
 def _not_found(generation_id: str) -> None:

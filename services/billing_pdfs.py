@@ -65,5 +65,10 @@ def invoice_doc(s: dict):
             e['carbon_g_low'],
             e['carbon_g_high'],
             tuple(e['methodology_versions']),
+            # snapshots issued before the manufacturing part was recorded have no such keys: None keeps their
+            # statement as it was issued
+            embodied_g=e.get('embodied_g'),
+            embodied_g_low=e.get('embodied_g_low'),
+            embodied_g_high=e.get('embodied_g_high'),
         ),
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services import pdf_layout as layout
+from services import units
 from services.timeutil import local
 
 
@@ -51,6 +52,9 @@ class TopUpLine:
 
 @dataclass(frozen=True)
 class Emissions:
+    """Sums over the period (Wh, g CO2e). carbon_g includes embodied_g, the hardware's manufacturing share;
+    embodied_g is None for a statement issued before that share was recorded, which is printed as it was."""
+
     energy_wh: float
     energy_wh_low: float
     energy_wh_high: float
@@ -58,6 +62,9 @@ class Emissions:
     carbon_g_low: float
     carbon_g_high: float
     methodology_versions: tuple[str, ...]
+    embodied_g: float | None = None
+    embodied_g_low: float | None = None
+    embodied_g_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,12 @@ class InvoiceDoc:
 
 
 ESTIMATE_NOTE = (
+    'Estimates. Energy covers the prompt and output tokens of your requests, datacentre overhead included; carbon is '
+    "that electricity on the grid of the region that served each request, plus the requests' share of the "
+    "hardware's manufacturing. Networks and your own devices are not counted."
+)
+LEGACY_NOTE = 'Requests recorded with eco-1 count neither their prompt tokens nor manufacturing.'
+ISSUED_BEFORE_MANUFACTURING_NOTE = (  # the note of statements issued before manufacturing was counted (unchanged)
     'These figures are estimates: they cover the electricity used to generate the output tokens of your requests '
     'and the emissions of that electricity; input tokens, networks and the manufacture of hardware are not counted.'
 )
@@ -236,7 +249,41 @@ def _summary(pdf: layout.DocumentPDF, doc: InvoiceDoc) -> None:
 
 
 def _emissions(pdf: layout.DocumentPDF, emissions: Emissions) -> None:
-    layout.section(pdf, 'Emissions statement', keep_with=40)
+    if emissions.embodied_g is None:
+        layout.section(pdf, 'Emissions statement', keep_with=40)
+        _emissions_as_issued(pdf, emissions)
+        return
+    layout.section(pdf, 'Emissions statement', keep_with=46)  # the lines and the note stay on one page
+    layout.key_values(pdf, emission_rows(emissions), x=layout.MARGIN, width=pdf.epw, label_width=34)
+    pdf.ln(3)
+    legacy = any(v.startswith('eco-1') for v in emissions.methodology_versions)
+    layout.note(pdf, f'{ESTIMATE_NOTE} {LEGACY_NOTE}' if legacy else ESTIMATE_NOTE)
+
+
+def emission_rows(e: Emissions) -> list[tuple[str, str]]:
+    """The statement's lines: energy, carbon and its two parts (every carbon figure in one unit), methodology."""
+    energy_unit = units.energy_unit([e.energy_wh, e.energy_wh_low, e.energy_wh_high])
+    electricity_g = e.carbon_g - (e.embodied_g or 0.0)
+    embodied = (e.embodied_g or 0.0, e.embodied_g_low or 0.0, e.embodied_g_high or 0.0)
+    carbon_unit = units.carbon_unit([e.carbon_g, e.carbon_g_low, e.carbon_g_high, electricity_g, *embodied])
+    carbon = _span(units.carbon_number, carbon_unit, e.carbon_g, e.carbon_g_low, e.carbon_g_high)
+    return [
+        ('Energy', _span(units.energy_number, energy_unit, e.energy_wh, e.energy_wh_low, e.energy_wh_high)),
+        ('Carbon', f'{carbon}, of which:'),
+        ('  Electricity', f'{units.carbon_number(electricity_g, carbon_unit)} {carbon_unit} from the electricity used'),
+        ('  Manufacturing', f'{_span(units.carbon_number, carbon_unit, *embodied)} embodied in the hardware used'),
+        ('Methodology', ', '.join(e.methodology_versions) or 'none recorded'),
+    ]
+
+
+def _span(number, unit: str, value: float, low: float, high: float) -> str:
+    """'1.23 kWh (range 0.80–2.10 kWh)': the three in one unit."""
+    return f'{number(value, unit)} {unit} (range {number(low, unit)}–{number(high, unit)} {unit})'
+
+
+def _emissions_as_issued(pdf: layout.DocumentPDF, emissions: Emissions) -> None:
+    """The statement of invoices issued before manufacturing was counted: kept as it was, so a re-download of such
+    an invoice is the same document."""
     energy = layout.energy_span_text(emissions.energy_wh, emissions.energy_wh_low, emissions.energy_wh_high)
     carbon = layout.carbon_span_text(emissions.carbon_g, emissions.carbon_g_low, emissions.carbon_g_high)
     versions = ', '.join(emissions.methodology_versions) or 'none recorded'
@@ -248,4 +295,4 @@ def _emissions(pdf: layout.DocumentPDF, emissions: Emissions) -> None:
         label_width=30,
     )
     pdf.ln(3)
-    layout.note(pdf, ESTIMATE_NOTE)
+    layout.note(pdf, ISSUED_BEFORE_MANUFACTURING_NOTE)

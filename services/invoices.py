@@ -172,8 +172,13 @@ def build_snapshot(session: Session, account: Account, start: datetime, end: dat
     }
 
 
+EMISSION_COLUMNS = ('energy_wh', 'energy_wh_low', 'energy_wh_high', 'carbon_g', 'carbon_g_low', 'carbon_g_high')
+EMISSION_COLUMNS += ('embodied_g', 'embodied_g_low', 'embodied_g_high')  # the manufacturing part of carbon_g
+
+
 def _emissions(session: Session, account_id: int, start: datetime, end: datetime) -> dict:
-    columns = ('energy_wh', 'energy_wh_low', 'energy_wh_high', 'carbon_g', 'carbon_g_low', 'carbon_g_high')
+    """Energy, carbon and its manufacturing part summed over the period's rollups (eco-1 rows add 0 to the part)."""
+    columns = EMISSION_COLUMNS
     window = (UsageHour.account_id == account_id, UsageHour.hour >= start, UsageHour.hour < end)
     sums = session.exec(
         select(*(func.coalesce(func.sum(getattr(UsageHour, c)), 0) for c in columns)).where(*window)

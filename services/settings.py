@@ -27,21 +27,23 @@ def set_eco_baseline(session: Session, account: Account, model_id: str) -> Accou
 
 
 def baseline_choices() -> list[dict]:
-    """Every catalog model with its energy per 1 000 output tokens (at the default PUE), largest first."""
+    """Every catalog model with its energy per 1 000 output tokens at the default PUE (`pue`): central value and
+    range (a Span, Wh), largest central value first."""
     rows = []
     for model in get_catalog().models.values():
-        energy = eco.energy_per_1k_output_tokens(model)
+        energy = eco.energy_per_1k_output_tokens(model, eco.DEFAULT_PUE)
         rows.append(
             {
                 'id': model.id,
                 'name': model.name,
                 'vendor': model.vendor,
                 'energy_wh': energy,
+                'pue': eco.DEFAULT_PUE,
                 'params_status': model.params_status,
                 'active_params_b': model.active_params_b,
             }
         )
-    return sorted(rows, key=lambda r: -r['energy_wh'].value)
+    return sorted(rows, key=lambda r: (-r['energy_wh'].value, r['name']))
 
 
 def money_has_moved(session: Session, account: Account) -> bool:

@@ -1,12 +1,15 @@
-"""Receipt and invoice PDFs: real files, read back with poppler (pdftotext, pdfinfo, pdffonts, pdftoppm)."""
+"""Receipt and invoice PDFs: real files, read back with pypdf (text, fonts, pages) and drawn with pypdfium2."""
 
 import dataclasses
+import io
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pypdf
+import pypdfium2
 import pytest
 
 from services.documents import (
@@ -19,7 +22,7 @@ from services.documents import (
     render_invoice,
     render_receipt,
 )
-from services.eco import METHODOLOGY_VERSION
+from services.eco import LEGACY_VERSION, METHODOLOGY_VERSION
 from services.money import format_money
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +70,7 @@ def sample_invoice(n_lines: int = 35, opening_micros: int = 10_000_000) -> Invoi
         top_ups_micros=top_ups_micros,
         usage_micros=usage,
         closing_micros=opening_micros + top_ups_micros - usage,
-        emissions=Emissions(1234.5, 800.0, 2100.0, 412.3, 250.0, 690.0, (METHODOLOGY_VERSION,)),
+        emissions=Emissions(1234.5, 800.0, 2100.0, 412.3, 250.0, 690.0, (METHODOLOGY_VERSION,), 31.7, 12.0, 80.4),
     )
 
 
@@ -88,28 +91,33 @@ def overdrawn_draft() -> InvoiceDoc:
     )
 
 
-def pdf_text(data: bytes, tmp_path: Path, name: str = 'doc.pdf') -> str:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return subprocess.run(['pdftotext', '-layout', str(path), '-'], capture_output=True, check=True, text=True).stdout
+def pdf_text(data: bytes) -> str:
+    """The text of every page, pages separated by a form feed."""
+    return '\f'.join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
-def poppler(tool: str, data: bytes, tmp_path: Path) -> str:
-    path = tmp_path / 'info.pdf'
-    path.write_bytes(data)
-    return subprocess.run([tool, str(path)], capture_output=True, check=True, text=True).stdout
+def page_count(data: bytes) -> int:
+    return len(pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
-def screenshot(data: bytes, tmp_path: Path, name: str) -> Path:
+def embedded_fonts(data: bytes) -> dict[str, bool]:
+    """Base font name -> whether its font file is embedded, over every page."""
+    fonts = {}
+    for page in pypdf.PdfReader(io.BytesIO(data)).pages:
+        for font in page['/Resources']['/Font'].values():
+            font = font.get_object()
+            described = font['/DescendantFonts'][0].get_object() if '/DescendantFonts' in font else font
+            descriptor = described['/FontDescriptor'].get_object()
+            fonts[str(font['/BaseFont'])] = any(k in descriptor for k in ('/FontFile', '/FontFile2', '/FontFile3'))
+    return fonts
+
+
+def screenshot(data: bytes, name: str) -> Path:
     """Page 1 as screenshots/<name>.png (git-ignored), for looking at the layout."""
-    source = tmp_path / f'{name}.pdf'
-    source.write_bytes(data)
     SCREENSHOTS.mkdir(exist_ok=True)
-    subprocess.run(
-        ['pdftoppm', '-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', str(source), str(SCREENSHOTS / name)],
-        check=True,
-    )
-    return SCREENSHOTS / f'{name}.png'
+    path = SCREENSHOTS / f'{name}.png'
+    pypdfium2.PdfDocument(data)[0].render(scale=80 / 72).to_pil().save(path)
+    return path
 
 
 @pytest.mark.parametrize('render', [lambda: render_receipt(sample_receipt()), lambda: render_invoice(sample_invoice())])
@@ -147,16 +155,16 @@ def test_metadata_is_fixed_and_dated_at_issue():
     assert b'/Creator (lowrouter)' in data
 
 
-def test_the_shipped_dejavu_fonts_are_embedded(tmp_path):
-    fonts = poppler('pdffonts', render_receipt(sample_receipt()), tmp_path)
-    embedded = [line for line in fonts.splitlines() if 'DejaVuSans' in line]
-    assert len(embedded) == 2  # regular and bold
-    assert all(' yes ' in line for line in embedded)
+def test_the_shipped_dejavu_fonts_are_embedded():
+    fonts = embedded_fonts(render_receipt(sample_receipt()))
+    dejavu = {name: embedded for name, embedded in fonts.items() if 'DejaVuSans' in name}
+    assert len(dejavu) == 2  # regular and bold
+    assert all(dejavu.values())
 
 
-def test_receipt_text(tmp_path):
+def test_receipt_text():
     doc = sample_receipt()
-    text = pdf_text(render_receipt(doc), tmp_path)
+    text = pdf_text(render_receipt(doc))
     assert text.startswith('lowrouter')
     for expected in (
         'Receipt',
@@ -177,9 +185,9 @@ def test_receipt_text(tmp_path):
     assert text.count(total) == 2  # the table row and "Total paid"
 
 
-def test_invoice_text_and_totals(tmp_path):
+def test_invoice_text_and_totals():
     doc = sample_invoice()
-    text = pdf_text(render_invoice(doc), tmp_path)
+    text = pdf_text(render_invoice(doc))
     for expected in (
         'INV-2026-10',
         'Zoë Ærøskøbing',
@@ -198,9 +206,11 @@ def test_invoice_text_and_totals(tmp_path):
         'Total for the period',
         'Emissions statement',
         '1.23 kWh (range 0.80–2.10 kWh)',
-        '412 g CO2e (range 250–690 g CO2e)',
+        'Carbon 412 g CO2e (range 250–690 g CO2e), of which:',
+        'Electricity 381 g CO2e from the electricity used',  # 412.3 - 31.7
+        'Manufacturing 32 g CO2e (range 12–80 g CO2e) embodied in the hardware used',
         METHODOLOGY_VERSION,
-        'input tokens, networks and the manufacture of hardware are not counted',
+        'Energy covers the prompt and output tokens of your requests',
     ):
         assert expected in text, expected
     assert 'Draft' not in text
@@ -213,11 +223,50 @@ def test_invoice_text_and_totals(tmp_path):
     assert format_money(doc.closing_micros, 'EUR') == '€1,230.80'
     assert '€1,230.80' in text
 
+    assert 'eco-1' not in text  # no eco-1 records, no eco-1 note
 
-def test_35_lines_take_two_pages_with_the_table_heading_repeated(tmp_path):
+
+def _statement(text: str) -> str:
+    return text[text.index('Emissions statement') : text.index('Methodology')]
+
+
+def test_every_carbon_figure_of_the_statement_has_one_unit():
+    """1.5 kg in total with a 4 mg manufacturing part: all in kg, never kg beside mg."""
+    emissions = Emissions(2.0, 1.0, 3.0, 1500.0, 900.0, 2600.0, (METHODOLOGY_VERSION,), 0.004, 0.001, 0.009)
+    statement = _statement(pdf_text(render_invoice(dataclasses.replace(sample_invoice(3), emissions=emissions))))
+    assert 'Carbon 1.50 kg CO2e (range 0.90–2.60 kg CO2e), of which:' in statement
+    assert 'Manufacturing 0.000004 kg CO2e (range 0.000001–0.000009 kg CO2e)' in statement  # at most 6 decimals
+    assert 'Electricity 1.50 kg CO2e' in statement
+    assert 'mg' not in statement and ' g CO2e' not in statement
+    assert 'Energy 2.00 Wh (range 1.00–3.00 Wh)' in statement
+
+
+def test_a_period_with_eco1_records_says_what_they_leave_out():
+    emissions = dataclasses.replace(
+        sample_invoice().emissions, methodology_versions=(LEGACY_VERSION, METHODOLOGY_VERSION)
+    )
+    text = pdf_text(render_invoice(dataclasses.replace(sample_invoice(3), emissions=emissions)))
+    assert f'Methodology {LEGACY_VERSION}, {METHODOLOGY_VERSION}' in text
+    assert 'Requests recorded with eco-1 count neither their prompt tokens nor manufacturing.' in ' '.join(text.split())
+
+
+def test_a_statement_issued_before_manufacturing_was_counted_is_printed_as_issued():
+    """Snapshots without the manufacturing part (embodied_g None) keep their statement, word for word."""
+    old = dataclasses.replace(
+        sample_invoice(3),
+        emissions=Emissions(1234.5, 800.0, 2100.0, 412.3, 250.0, 690.0, ('eco-1 (EcoLogits 0.11.3)',)),
+    )
+    text = pdf_text(render_invoice(old))
+    assert 'Energy 1.23 kWh (range 0.80–2.10 kWh)' in text
+    assert 'Carbon 412 g CO2e (range 250–690 g CO2e)\n' in text
+    assert 'Manufacturing' not in text and 'Electricity' not in text
+    assert 'input tokens, networks and the manufacture of hardware are not counted' in ' '.join(text.split())
+
+
+def test_35_lines_take_two_pages_with_the_table_heading_repeated():
     data = render_invoice(sample_invoice(35))
-    assert 'Pages:           2' in poppler('pdfinfo', data, tmp_path)
-    pages = pdf_text(data, tmp_path).split('\f')
+    assert page_count(data) == 2
+    pages = pdf_text(data).split('\f')
     pages = [page for page in pages if page.strip()]
     assert len(pages) == 2
     assert 'Page 1 of 2' in pages[0] and 'Page 2 of 2' in pages[1]
@@ -228,14 +277,14 @@ def test_35_lines_take_two_pages_with_the_table_heading_repeated(tmp_path):
     assert 'Emissions statement' in pages[1]
 
 
-def test_a_short_invoice_fits_on_one_page(tmp_path):
-    text = pdf_text(render_invoice(sample_invoice(3)), tmp_path)
+def test_a_short_invoice_fits_on_one_page():
+    text = pdf_text(render_invoice(sample_invoice(3)))
     assert 'Page 1 of 1' in text
 
 
-def test_overdrawn_draft_prints_a_minus_sign_and_is_marked(tmp_path):
+def test_overdrawn_draft_prints_a_minus_sign_and_is_marked():
     doc = overdrawn_draft()
-    text = pdf_text(render_invoice(doc), tmp_path)
+    text = pdf_text(render_invoice(doc))
     closing = format_money(doc.closing_micros, 'EUR')
     assert closing == '-€15.00'
     assert closing in text
@@ -247,11 +296,11 @@ def test_overdrawn_draft_prints_a_minus_sign_and_is_marked(tmp_path):
     assert format_money(25_000_000, 'EUR') in text
 
 
-def test_other_currencies_render(tmp_path):
+def test_other_currencies_render():
     receipt = dataclasses.replace(sample_receipt(), currency='GBP', amount_micros=5_000_000)
     invoice = dataclasses.replace(sample_invoice(2), currency='JPY')
-    assert '£5.00' in pdf_text(render_receipt(receipt), tmp_path)
-    assert '¥' in pdf_text(render_invoice(invoice), tmp_path)
+    assert '£5.00' in pdf_text(render_receipt(receipt))
+    assert '¥' in pdf_text(render_invoice(invoice))
 
 
 def test_the_contract_is_frozen():
@@ -259,9 +308,9 @@ def test_the_contract_is_frozen():
         sample_receipt().number = 'R-1'  # type: ignore[misc]
 
 
-def test_page_one_screenshots(tmp_path):
-    invoice = screenshot(render_invoice(sample_invoice()), tmp_path, 'invoice-page1')
-    receipt = screenshot(render_receipt(sample_receipt()), tmp_path, 'receipt-page1')
-    draft = screenshot(render_invoice(overdrawn_draft()), tmp_path, 'invoice-draft-page1')
+def test_page_one_screenshots():
+    invoice = screenshot(render_invoice(sample_invoice()), 'invoice-page1')
+    receipt = screenshot(render_receipt(sample_receipt()), 'receipt-page1')
+    draft = screenshot(render_invoice(overdrawn_draft()), 'invoice-draft-page1')
     for png in (invoice, receipt, draft):
         assert png.read_bytes().startswith(b'\x89PNG')

@@ -91,7 +91,8 @@ async def test_preview_shows_the_unsaved_strategy_and_save_stores_it(user: User)
         expected = preview(session, account, days=7, account_policy=BUILT_IN | {'strategy': 'lowest_carbon'})
     assert expected.change('carbon_g') < 0 and expected.moved_requests > 0  # the seed gives the change something to do
     assert _text(user, 'change-carbon_g') == change_text(expected.change('carbon_g'))
-    assert _text(user, 'after-carbon_g') == metric_text(account, 'carbon_g', expected.after.carbon_g)
+    after = metric_text(account, 'carbon_g', expected.after.carbon_g, beside=expected.before.carbon_g)
+    assert _text(user, 'after-carbon_g') == after
     assert _text(user, 'change-cost_micros') == change_text(expected.change('cost_micros'))
     assert _text(user, 'whatif-moved').startswith(f'{expected.moved_requests:,} would run somewhere else')
     assert _settings(account)['strategy'] == 'cheapest'  # a preview saves nothing
