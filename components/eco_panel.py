@@ -3,6 +3,8 @@ range, and the verdict sentence the API returns too."""
 
 from __future__ import annotations
 
+import re
+
 from nicegui import ui
 
 from components.widgets import card
@@ -10,6 +12,7 @@ from services import eco
 from services.eco_impact import EcoImpact, caveat_anchor, caveat_text
 from services.units import carbon_range_text, carbon_text, energy_range_text, energy_text
 
+NO_BREAK_HYPHEN = re.compile(r'(?<=\w)-(?=\w)')
 TITLE = 'col-span-2 @md:col-span-1'  # a row's title: a line of its own in a narrow card
 
 
@@ -27,7 +30,7 @@ def eco_impact_card(impact: EcoImpact) -> None:
             with ui.row().classes('w-full gap-6'):
                 _figure(energy_text(impact.energy_wh.value), 'energy')
                 _figure(carbon_text(impact.carbon_g.value), 'carbon')
-        ui.label(impact.summary).classes(
+        ui.label(unbroken(impact.summary)).classes(
             f'text-sm lr-eco-verdict lr-eco-energy-{impact.energy_verdict} lr-eco-carbon-{impact.carbon_verdict}'
         )
         if impact.reduced_confidence:
@@ -68,6 +71,11 @@ def _row(title: str, actual: eco.Span, baseline: eco.Span, text, range_text, nam
             ui.label(text(span.value)).classes(f'{size} tabular-nums leading-tight')
             if span.high > span.low:
                 ui.label(range_text(span.low, span.high)).classes('text-xs lr-muted tabular-nums lr-eco-range')
+
+
+def unbroken(sentence: str) -> str:
+    """The API's sentence as the panel shows it: no line break inside '37 %' or a name such as 'GPT-4o'."""
+    return NO_BREAK_HYPHEN.sub('\u2011', sentence.replace(' %', '\u00a0%'))
 
 
 def _figure(value: str, label: str) -> None:

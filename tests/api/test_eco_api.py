@@ -4,6 +4,7 @@ import pytest
 from nicegui.testing import User
 from sqlmodel import func, select
 
+from components.eco_panel import unbroken
 from services import db
 from services.catalog import get_catalog
 from services.eco_impact import eco_impact
@@ -84,7 +85,7 @@ async def test_the_api_and_the_panel_say_the_same_sentence(
     assert body['energy_verdict'] == energy_verdict
     assert body['summary'].startswith(opening)
     await user.open('/dashboard')
-    await user.should_see(body['summary'])
+    await user.should_see(unbroken(body['summary']))
     await user.should_see(energy_text(body['energy_wh']['value']))
     await user.should_see(carbon_text(body['embodied_g']['value']))
     await user.should_see(energy_text(body['baseline']['energy_wh']['value']))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from components.eco_panel import unbroken
 from services import db, eco
 from services.accounts import create_account, current_account
 from services.eco_impact import caveat_text, eco_impact
@@ -87,14 +88,14 @@ def test_eco_panel_states(eco_server, desktop, mobile):
         _shoot(page, eco_server, f'eco-reduced-confidence-{device}')
         assert page.get_by_text('Reduced confidence').is_visible()
         assert page.get_by_text('Few generations in this window').is_visible()
-        assert page.get_by_text(_impact().summary).is_visible()
+        assert page.get_by_text(unbroken(_impact().summary)).is_visible()
     _add(120)
     _baseline('openai/gpt-4o')
     within = _impact()
     assert within.energy_verdict == 'within'
     for page, device in ((desktop, 'desktop'), (mobile, 'mobile')):
         _shoot(page, eco_server, f'eco-within-{device}')
-        assert page.get_by_text(within.summary).is_visible()
+        assert page.get_by_text(unbroken(within.summary)).is_visible()
         assert page.get_by_text('of which manufacturing').is_visible()
         assert page.get_by_text('GPT-4o, same usage').is_visible()
         assert no_horizontal_overflow(page)
@@ -103,7 +104,7 @@ def test_eco_panel_states(eco_server, desktop, mobile):
     assert higher.energy_verdict == 'higher'
     for page, device in ((desktop, 'desktop'), (mobile, 'mobile')):
         _shoot(page, eco_server, f'eco-higher-{device}')
-        assert page.get_by_text(higher.summary).is_visible()
+        assert page.get_by_text(unbroken(higher.summary)).is_visible()
         assert not page.get_by_text('Reduced confidence').is_visible()
         assert no_horizontal_overflow(page)
     _add(120, SMALL)
@@ -112,7 +113,7 @@ def test_eco_panel_states(eco_server, desktop, mobile):
     assert lower.energy_verdict == 'lower'
     for page, device in ((desktop, 'desktop'), (mobile, 'mobile')):
         _shoot(page, eco_server, f'eco-lower-{device}', f'?model={SMALL}')
-        assert page.get_by_text(lower.summary).is_visible()
+        assert page.get_by_text(unbroken(lower.summary)).is_visible()
         assert no_horizontal_overflow(page)
     with stamped(OLD_STAMP):
         _add(30, SMALL)

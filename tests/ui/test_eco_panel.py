@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from nicegui.testing import User
 
+from components.eco_panel import unbroken
 from services import db, eco
 from services.accounts import create_account, current_account
 from services.catalog import get_catalog
@@ -45,7 +46,7 @@ async def test_the_panel_shows_both_figures_with_ranges_and_the_verdict(user: Us
     impact = _impact()
     c = impact.comparison
     await user.open('/dashboard')
-    await user.should_see(impact.summary)
+    await user.should_see(unbroken(impact.summary))
     await user.should_see('GPT-4o, same usage')
     for span, text, range_text in (
         (c.energy_wh, energy_text, energy_range_text),
@@ -67,7 +68,7 @@ async def test_changing_the_baseline_in_settings_changes_the_panel(user: User):
     _seed(120)
     before = _impact().summary
     await user.open('/dashboard')
-    await user.should_see(before)
+    await user.should_see(unbroken(before))
 
     await user.open('/settings')
     user.find(marker='eco-baseline-select').elements.pop().set_value('meta-llama/llama-3.1-8b-instruct')
@@ -78,9 +79,9 @@ async def test_changing_the_baseline_in_settings_changes_the_panel(user: User):
     assert after.baseline_model == 'meta-llama/llama-3.1-8b-instruct'
     assert after.energy_verdict == 'higher'
     await user.open('/dashboard')
-    await user.should_see(after.summary)
+    await user.should_see(unbroken(after.summary))
     await user.should_see('Llama 3.1 8B Instruct, same usage')
-    await user.should_not_see(before)
+    await user.should_not_see(unbroken(before))
 
 
 async def test_a_window_of_two_versions_names_them_and_leaves_out_what_cannot_be_computed(user: User):
@@ -103,7 +104,7 @@ async def test_a_window_of_two_versions_names_them_and_leaves_out_what_cannot_be
         f'Compared: 120 of 150 requests. The whole window used {energy_text(impact.energy_wh.value)} and '
         f'{carbon_text(impact.carbon_g.value)}.'
     )
-    await user.should_see(impact.summary)
+    await user.should_see(unbroken(impact.summary))
 
 
 async def test_an_empty_window_says_so(user: User):
@@ -112,3 +113,10 @@ async def test_an_empty_window_says_so(user: User):
     await user.open('/dashboard')
     await user.should_see('No usage in this window yet.')
     await user.should_not_see('of which manufacturing')
+
+
+def test_the_panel_keeps_the_api_words_and_only_stops_line_breaks_inside_figures_and_names():
+    sentence = "You used 37 % more energy than GPT-4o would have. Your carbon is within GPT-4o's (2 % lower)."
+    shown = unbroken(sentence)
+    assert ' %' not in shown and 'GPT-4o' not in shown
+    assert shown.replace('\u00a0', ' ').replace('\u2011', '-') == sentence
