@@ -112,6 +112,9 @@ def _eco_card(g: Generation) -> None:
             ui.label('The model size, the grid intensity or the PUE behind these figures is an estimate.').classes(
                 'text-xs lr-muted'
             )
+        model = get_catalog().models.get(g.model)
+        if not legacy and model is not None and (why := eco.band_status(model)[1]):
+            ui.link(why, '/eco/methodology#outside-band').classes('text-xs text-amber-900').mark('eco-band')
 
 
 def _energy(g: Generation, legacy: bool) -> None:

@@ -167,3 +167,19 @@ def test_the_what_if_before_and_after_share_a_unit(account):
     assert metric_text(account, 'carbon_g', after, beside=before) == '0.0040 g CO2e'
     assert metric_text(account, 'carbon_g', before, beside=after) == '0.30 g CO2e'
     assert metric_text(account, 'energy_wh', 0.004, beside=1500) == '0.000004 kWh'  # six decimals at most
+
+
+async def test_a_model_outside_its_review_band_says_why_on_its_record(user: User):
+    with db.session_scope() as session:
+        account = create_account(session, name='Acme')
+        ids = [
+            record_generation(session, account, {'model': m, 'prompt_tokens': 100, 'completion_tokens': 50})[0].id
+            for m in ('openai/gpt-5', 'openai/gpt-4o')
+        ]
+    where, why = eco.band_status(get_catalog().models['openai/gpt-5'])
+    assert where == 'below' and 'GPT-5' in why
+    await user.open(f'/transactions/{ids[0]}')
+    assert _text(user, 'eco-band') == why
+    await user.open(f'/transactions/{ids[1]}')
+    await user.should_see('Energy and carbon')
+    await user.should_not_see(marker='eco-band')
