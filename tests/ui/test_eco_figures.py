@@ -1,6 +1,7 @@
 """Eco figures on pages. /transactions/{id}: energy and carbon with their ranges and parts, the grid and PUE behind
 them, eco-1 records shown for what they are. Lists and columns (dashboard table, top models, what-if): one unit each."""
 
+import pytest
 from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
@@ -86,20 +87,21 @@ async def test_the_split_of_energy_and_carbon_is_the_stored_record(user: User):
     await user.should_not_see('Computed with eco-1')
 
 
-async def test_a_country_average_is_said_on_the_record(user: User):
-    generation = _record('mistral/mistral-nemo', 'deepinfra', 'generic-usa')
-    assert _stored(generation.id).grid_basis == 'country'
+@pytest.mark.parametrize(
+    ('model', 'provider', 'region', 'basis', 'said'),
+    [
+        ('mistral/mistral-nemo', 'deepinfra', 'generic-usa', 'country',
+         'fell back to the country average: no regional data'),
+        ('openai/gpt-4o-mini', 'azure-openai', 'uksouth', 'zone',
+         "the grid zone's average: no data for the region itself"),
+    ],
+)  # fmt: skip
+async def test_a_fallback_grid_is_said_on_the_record(user: User, model, provider, region, basis, said):
+    generation = _record(model, provider, region)
+    assert _stored(generation.id).grid_basis == basis
     await user.open(f'/transactions/{generation.id}')
     await user.should_see('Energy and carbon')
-    assert _text(user, 'grid-basis') == 'fell back to the country average: no regional data'
-
-
-async def test_a_zone_average_is_said_on_the_record(user: User):
-    generation = _record('openai/gpt-4o-mini', 'azure-openai', 'uksouth')
-    assert _stored(generation.id).grid_basis == 'zone'
-    await user.open(f'/transactions/{generation.id}')
-    await user.should_see('Energy and carbon')
-    assert _text(user, 'grid-basis') == "the grid zone's average: no data for the region itself"
+    assert _text(user, 'grid-basis') == said
 
 
 async def test_an_eco1_record_says_what_it_leaves_out_instead_of_showing_zeros(user: User):
