@@ -10,16 +10,9 @@ from ecologits.impacts import llm
 
 from services import eco, eco_calibration, eco_ecologits, grid
 from services.catalog import get_catalog
-from services.eco_impact import (
-    CAVEATS,
-    ESTIMATED_SHARE,
-    RATIO_FROM,
-    SMALL_SAMPLE,
-    Comparison,
-    caveat_anchor,
-    verdict_sentence,
-)
+from services.eco_impact import CAVEATS, ESTIMATED_SHARE, SMALL_SAMPLE, caveat_anchor
 from services.eco_span import Span
+from services.eco_verdict import RATIO_FROM, Comparison, verdict_sentence
 from services.units import number_text
 
 ECOLOGITS_DOCS = 'https://ecologits.ai/latest/methodology/llm_inference/'

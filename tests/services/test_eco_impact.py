@@ -14,7 +14,8 @@ from sqlmodel import select
 
 from services import eco
 from services.catalog import get_catalog
-from services.eco_impact import NO_USAGE, Comparison, caveat_text, eco_impact, verdict_sentence
+from services.eco_impact import caveat_text, eco_impact
+from services.eco_verdict import NO_USAGE, Comparison, verdict_sentence
 from services.ingest import record_generation
 from services.models import Generation
 from services.units import carbon_text, energy_text

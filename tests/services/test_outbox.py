@@ -16,7 +16,8 @@ from services import db, outbox
 from services.accounts import create_account
 from services.billing_pdfs import receipt_pdf
 from services.catalog import get_catalog
-from services.eco_impact import eco_impact, verdict_sentence
+from services.eco_impact import eco_impact
+from services.eco_verdict import verdict_sentence
 from services.ingest import record_generation
 from services.keys import create_key
 from services.ledger import top_up
