@@ -65,26 +65,44 @@ def _figures(session, account: Account) -> dict:
     """Every total a page, a report or an invoice shows, computed by the services themselves."""
     months = {(d.year, d.month) for d in (NOW - timedelta(days=n) for n in range(0, 85, 5))}
     draft = current_draft(session, account, now=NOW)
-    return {
-        'draft': (draft.total_micros, draft.snapshot),
-        'balance': credit_balance(session, account),
-        'spent_this_month': spent_this_month(session, account, now=NOW),
-        'usage_today': asdict(usage_today(session, account, now=NOW)),
-        'top_models_30': asdict(top_models(session, account, now=NOW)),
-        'top_models_90': asdict(top_models(session, account, days=90, now=NOW)),
-        'eco_30': repr(eco_impact(session, account, now=NOW)),
-        'eco_90': repr(eco_impact(session, account, days=90, now=NOW)),
-        'by_day': usage_grouped(session, account, 'day'),
-        'by_model': usage_grouped(session, account, 'model'),
-        'snapshots': [
-            build_snapshot(session, account, *month_bounds(account.timezone, y, m)) for y, m in sorted(months)
-        ],
-        'invoices': [(i.number, i.status, i.total_micros, i.snapshot) for i in invoices(session, account, now=NOW)],
-        'usage_hour': sorted(
-            tuple(row.model_dump(exclude={'id'}).values())
-            for row in session.exec(select(UsageHour).where(UsageHour.account_id == account.id))
-        ),
-    }
+    return _rounded(
+        {
+            'draft': (draft.total_micros, draft.snapshot),
+            'balance': credit_balance(session, account),
+            'spent_this_month': spent_this_month(session, account, now=NOW),
+            'usage_today': asdict(usage_today(session, account, now=NOW)),
+            'top_models_30': asdict(top_models(session, account, now=NOW)),
+            'top_models_90': asdict(top_models(session, account, days=90, now=NOW)),
+            'eco_30': asdict(eco_impact(session, account, now=NOW)),
+            'eco_90': asdict(eco_impact(session, account, days=90, now=NOW)),
+            'by_day': usage_grouped(session, account, 'day'),
+            'by_model': usage_grouped(session, account, 'model'),
+            'snapshots': [
+                build_snapshot(session, account, *month_bounds(account.timezone, y, m)) for y, m in sorted(months)
+            ],
+            'invoices': [(i.number, i.status, i.total_micros, i.snapshot) for i in invoices(session, account, now=NOW)],
+            'usage_hour': sorted(
+                tuple(row.model_dump(exclude={'id'}).values())
+                for row in session.exec(select(UsageHour).where(UsageHour.account_id == account.id))
+            ),
+        }
+    )
+
+
+def _rounded(value):
+    """Floats to 12 significant digits: PostgreSQL adds floats in whatever order its plan takes, so a sum over
+    other buckets may differ in the last bit. Money is integer and compared exactly."""
+    if isinstance(value, float):
+        return float(f'{value:.12g}')
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return (
+            type(value)(_rounded(v) for v in value)
+            if not hasattr(value, '_fields')
+            else type(value)(*map(_rounded, value))
+        )
+    return value
 
 
 def _stored(session, account_id: int) -> list[datetime]:
