@@ -213,39 +213,41 @@ def _add_after(session: Session, rows: list[dict[str, Any]], since: dict[Rollup,
         add_to_rollups(session, kept, (rollup,))
 
 
+WINDOW_COLUMNS = ('account_id', 'api_key_id', 'model', 'provider', 'region', 'methodology_version', *USAGE.sums)
+
+
 def usage_window(account_id: int, since: datetime | None):
     """The usage buckets of an account from `since` on (None: all time), as a subquery with UsageHour's
     columns minus the hour: whole UTC days from usage_day, the hours before the first whole day from
     usage_hour. Its cost grows with the days in the window, not with the generations in them."""
-    columns = ('account_id', 'api_key_id', 'model', 'provider', 'region', 'methodology_version', *USAGE.sums)
-    days = select(*(getattr(UsageDay, c) for c in columns)).where(UsageDay.account_id == account_id)
     if since is None:
-        return days.subquery()
+        return _days(account_id).subquery()
     first_day = DAILY.first_whole(since)
-    hours = select(*(getattr(UsageHour, c) for c in columns)).where(
-        UsageHour.account_id == account_id, UsageHour.hour >= since, UsageHour.hour < first_day
-    )
-    return union_all(hours, days.where(UsageDay.day >= first_day)).subquery()
+    return union_all(_hours(account_id, since, first_day), _days(account_id, first_day)).subquery()
 
 
 def usage_between(account_id: int, since: datetime, until: datetime):
     """`usage_window` with an end: the buckets that start in [since, until). Whole UTC days from usage_day, the
     ragged hours on both edges from usage_hour (only hours when the window holds no whole day). An hour bucket
     belongs to the window its start falls in, so consecutive windows never share or lose one."""
-    columns = ('account_id', 'api_key_id', 'model', 'provider', 'region', 'methodology_version', *USAGE.sums)
-
-    def hours(start: datetime, end: datetime):
-        return select(*(getattr(UsageHour, c) for c in columns)).where(
-            UsageHour.account_id == account_id, UsageHour.hour >= start, UsageHour.hour < end
-        )
-
     first_day, end_of_days = DAILY.first_whole(since), day_of(until)  # whole days: first_day <= day < end_of_days
     if first_day >= end_of_days:
-        return hours(since, until).subquery()
-    days = select(*(getattr(UsageDay, c) for c in columns)).where(
-        UsageDay.account_id == account_id, UsageDay.day >= first_day, UsageDay.day < end_of_days
+        return _hours(account_id, since, until).subquery()
+    days = _days(account_id, first_day, end_of_days)
+    return union_all(_hours(account_id, since, first_day), days, _hours(account_id, end_of_days, until)).subquery()
+
+
+def _hours(account_id: int, start: datetime, end: datetime):
+    return select(*(getattr(UsageHour, c) for c in WINDOW_COLUMNS)).where(
+        UsageHour.account_id == account_id, UsageHour.hour >= start, UsageHour.hour < end
     )
-    return union_all(hours(since, first_day), days, hours(end_of_days, until)).subquery()
+
+
+def _days(account_id: int, start: datetime | None = None, end: datetime | None = None):
+    query = select(*(getattr(UsageDay, c) for c in WINDOW_COLUMNS)).where(UsageDay.account_id == account_id)
+    if start is not None:
+        query = query.where(UsageDay.day >= start)
+    return query if end is None else query.where(UsageDay.day < end)
 
 
 def rollup_total(session: Session, account_id: int, column: str) -> Any:
