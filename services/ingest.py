@@ -58,9 +58,10 @@ class GenerationIn(BaseModel):
     requested_model: str | None = Field(default=None, max_length=120)
     created_at: datetime | None = None
     latency_ms: int | None = Field(default=None, ge=0, le=3_600_000)
+    ttft_ms: int | None = Field(default=None, ge=0, le=3_600_000)  # time to first token, of a stream
     cost: Decimal | None = Field(default=None, ge=0, le=Decimal('1000000'))
     external_id: str | None = Field(default=None, min_length=1, max_length=200)
-    status: Literal['completed', 'failed'] = 'completed'
+    status: Literal['completed', 'failed', 'cancelled'] = 'completed'  # cancelled: the client went away
     routing_trace: RoutingTrace | None = None  # at most 16 levels deep and 64 KB (services/trace_limits.py)
 
     @field_validator('created_at')
@@ -236,6 +237,7 @@ def prepare_generation(
         completion_tokens=payload.completion_tokens,
         total_tokens=payload.prompt_tokens + payload.completion_tokens,
         latency_ms=payload.latency_ms,
+        ttft_ms=payload.ttft_ms,
         status=payload.status,
         cost_micros=cost,
         currency=account.currency,

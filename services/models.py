@@ -77,7 +77,8 @@ class Generation(SQLModel, table=True):
     completion_tokens: int = Field(sa_type=BigInteger)
     total_tokens: int = Field(sa_type=BigInteger)
     latency_ms: int | None = None
-    status: str = Field(default='completed', max_length=20)
+    ttft_ms: int | None = None  # time to first token, of a stream
+    status: str = Field(default='completed', max_length=20)  # completed | failed | cancelled
     cost_micros: int = Field(sa_type=BigInteger)
     currency: str = Field(max_length=3)
     energy_wh_low: float
