@@ -19,8 +19,9 @@ from sqlalchemy.exc import DBAPIError
 import pages  # noqa: F401  (registers every page)
 from api import background, docs, errors, page_guard, routers, security
 from api.login import LoginGate
-from services import auth, bootstrap, cli, db, db_check
+from services import auth, bootstrap, cli, db, db_check, gateway, recorder
 from services.config import Settings, configure, settings_from_args
+from services.upstreams import UpstreamConfigError, load_upstreams
 
 SIMULATION = os.environ.get('NICEGUI_USER_SIMULATION') == 'true'
 
@@ -66,6 +67,15 @@ def main(argv: list[str]) -> None:
     except (DBAPIError, OSError) as error:  # an unreachable server, an unreadable file, a read-only directory
         print(f'lowrouter: {db_check.open_problem(settings.database_url, error)}', file=sys.stderr)
         sys.exit(2)
+    try:
+        load_upstreams()  # a broken upstreams.toml is said once, at start, not at every request
+    except UpstreamConfigError as error:
+        print(f'lowrouter: {error}', file=sys.stderr)
+        sys.exit(2)
+    app.on_startup(gateway.start)  # one pooled client per upstream, closed at shutdown
+    app.on_startup(recorder.start)  # stores what a process that died left in its router journal
+    app.on_shutdown(gateway.close)
+    app.on_shutdown(recorder.stop)
     app.on_shutdown(bootstrap.stop)
     auth.forget_epoch()  # read from this start's database
     app.on_startup(lambda: security.install(app))  # the API fast path, and host and header checks around all

@@ -6,27 +6,34 @@ Content passes through; only token counts, timings, the route and the cost are r
 
 from __future__ import annotations
 
-import json
+import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import httpx
+import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.bodies import ChatRequest
-from api.deps import key_with
-from api.errors import ERROR_RESPONSES, APIError
-from services import db
+from api.chat_stream import Relay, RelayResponse
+from api.deps import cached_key_with
+from api.errors import ERROR_RESPONSES, NOT_STORED, APIError, error_body
+from services import db, hot_cache
 from services.catalog import get_catalog
-from services.inference import RETRYABLE, InferenceRefused, Plan, plan, record, upstream_body, usage_of
+from services.gateway import get_gateway
+from services.inference import RETRYABLE, InferenceRefused, Plan, outcome, plan, upstream_body, usage_of
 from services.models import Account, ApiKey
-from services.routing import RoutingError, fall_back
+from services.policies import effective
+from services.recorder import get_recorder
+from services.routing import RoutingError, fall_back, mark_failed, mark_last_attempt
+from services.upstream_health import retry_after_seconds
+from services.usage import credit_balance
 
+log = logging.getLogger('lowrouter')
 router = APIRouter(prefix='/api/v1', tags=['inference'], responses=ERROR_RESPONSES)
-InferenceKey = Annotated[ApiKey, key_with('inference')]
+InferenceCaller = Annotated[tuple[ApiKey, Account], cached_key_with('inference')]
 REFUSALS = {
     'invalid': 422,
     'unknown_model': 404,
@@ -36,6 +43,7 @@ REFUSALS = {
     'no_route': 503,
 }
 GENERATION_HEADER = 'X-Lowrouter-Generation-Id'
+OVERHEAD_HEADER = 'X-Lowrouter-Overhead-Ms'  # time spent in lowrouter, the upstream's excluded
 
 
 @router.post(
@@ -43,124 +51,173 @@ GENERATION_HEADER = 'X-Lowrouter-Generation-Id'
     summary='OpenAI-compatible chat completions, routed (scope: inference)',
     responses={
         402: {'description': 'Balance not positive or key limit used up'},
+        429: {'description': 'Every offer left is rate limited; Retry-After says when to try again'},
         502: {'description': 'Every upstream failed'},
+        503: {'description': 'No configured provider can serve the request (no_route)'},
     },
 )
-async def chat_completions(request: Request, key: InferenceKey, _checked: ChatRequest) -> Response:
+async def chat_completions(request: Request, caller: InferenceCaller, _checked: ChatRequest) -> Response:
+    received = request.scope.get('state', {}).get('received') or time.perf_counter()
     body = await request.json()  # as the client sent it (checked above): parameters pass through unchanged
     try:
-        plan_ = await run_in_threadpool(_plan, key.id, body)
+        plan_ = _plan_from_memory(*caller, body) or await run_in_threadpool(_plan, *caller, body)
     except InferenceRefused as error:
         raise APIError(REFUSALS[error.kind], error.kind, error.message) from None
-    client = httpx.AsyncClient()
-    try:
-        return await _attempts(client, plan_)
-    finally:
-        if not plan_.stream:
-            await client.aclose()
+    plan_.received = received
+    return await Attempts(plan_).run()
 
 
-async def _attempts(client: httpx.AsyncClient, plan_: Plan) -> Response:
-    while True:
-        upstream = plan_.upstreams[plan_.decision.offer.provider]
-        started = time.perf_counter()
+class Attempts:
+    """Calls the picked offer and, on a 429, a 5xx, a timeout or a refused connection, the next one."""
+
+    def __init__(self, plan_: Plan) -> None:
+        self.plan = plan_
+        self.gateway = get_gateway()
+        self.upstream_s = 0.0  # time spent waiting for upstreams, excluded from the overhead
+
+    async def run(self) -> Response:
+        while True:
+            offer = self.plan.decision.offer
+            upstream = self.plan.upstreams[offer.provider]
+            client = self.gateway.client(upstream)
+            started = time.perf_counter()
+            retry_after = None
+            try:
+                response = await client.send(
+                    client.build_request(
+                        'POST', 'chat/completions', content=orjson.dumps(upstream_body(self.plan)), headers=JSON
+                    ),
+                    stream=True,
+                )
+                if response.status_code < 400 and not self.plan.stream:
+                    await response.aread()
+            except RETRYABLE as error:
+                outcome = 'timeout' if isinstance(error, httpx.TimeoutException) else 'connection_error'
+            else:
+                status = response.status_code
+                if status < 400 or status in CLIENT_ERRORS:
+                    self.gateway.health.succeeded(offer.provider)  # it answered: a client error is not its fault
+                    self.upstream_s += time.perf_counter() - started
+                    return await self._answer(response, started)
+                retry_after = retry_after_seconds(response.headers.get('retry-after'))
+                outcome = f'rate_limited: {status}' if status == 429 else f'upstream_error: {status}'
+                await response.aclose()
+            self.upstream_s += time.perf_counter() - started
+            answer = await self._failed(outcome, started, retry_after)
+            if answer is not None:
+                return answer
+
+    async def _failed(self, outcome: str, started: float, retry_after: float | None) -> Response | None:
+        """Cool the provider off if due and fall back; when nothing is left, record and answer the failure."""
+        provider = self.plan.decision.offer.provider
+        self.gateway.health.failed(provider, outcome, retry_after)
+        details = {'ms': _ms(started)} | ({'retry_after_s': round(retry_after, 1)} if retry_after is not None else {})
+        mark_last_attempt(self.plan.decision, outcome, **details)
+        cooling = frozenset(self.gateway.health.cooling())
         try:
-            response = await client.send(
-                client.build_request(
-                    'POST',
-                    f'{upstream.base_url}/chat/completions',
-                    json=upstream_body(plan_),
-                    headers=upstream.headers(),
-                    timeout=upstream.timeout_s,
-                ),
-                stream=True,
-            )
-        except RETRYABLE as error:
-            outcome = 'timeout' if isinstance(error, httpx.TimeoutException) else 'connection_error'
-        else:
-            if response.status_code < 500:
-                return await _answer(client, plan_, response, started)
-            outcome = f'upstream_error: {response.status_code}'
-            await response.aclose()
-        try:
-            plan_.decision = fall_back(plan_.decision, get_catalog(), plan_.policy, outcome)
+            self.plan.decision = fall_back(self.plan.decision, get_catalog(), self.plan.policy, outcome, skip=cooling)
+            return None
         except RoutingError as error:
-            plan_.decision.trace['attempts'][-1]['outcome'] = outcome
-            generation = await run_in_threadpool(_record, plan_, 'failed', 0, 0, _ms(started), None)
-            await client.aclose()
-            return JSONResponse(
-                {'error': {'code': 'upstream_failed', 'message': str(error), 'generation_id': generation.id}},
-                status_code=502,
-                headers={GENERATION_HEADER: generation.id},
-            )
+            mark_failed(self.plan.decision, outcome)
+            message = str(error)
+        generation_id = await _store(self.plan, 'failed', 0, 0, _ms(self.plan.received), None)
+        headers = {GENERATION_HEADER: generation_id, OVERHEAD_HEADER: self._overhead()}
+        if retry_after is not None:
+            headers['Retry-After'] = str(max(1, round(retry_after)))
+        if outcome.startswith('rate_limited'):
+            body = error_body('rate_limited', f'{message}; try again later')
+            return JSONResponse(_with_id(body, generation_id), status_code=429, headers=headers)
+        return JSONResponse(_with_id(error_body('upstream_failed', message), generation_id), 502, headers=headers)
 
-
-async def _answer(client: httpx.AsyncClient, plan_: Plan, response: httpx.Response, started: float) -> Response:
-    headers = {GENERATION_HEADER: plan_.generation_id, 'X-Lowrouter-Model': plan_.decision.offer.model}
-    if response.status_code >= 400:  # the client's own mistake: returned as the upstream said it
-        content = await response.aread()
-        plan_.decision.trace['attempts'][-1]['outcome'] = f'upstream_client_error: {response.status_code}'
-        await run_in_threadpool(_record, plan_, 'failed', 0, 0, _ms(started), None)
-        await client.aclose()
-        return Response(content, status_code=response.status_code, media_type='application/json', headers=headers)
-    if not plan_.stream:
-        data = json.loads(await response.aread())
+    async def _answer(self, response: httpx.Response, started: float) -> Response:
+        plan_ = self.plan
+        headers = {GENERATION_HEADER: plan_.generation_id, 'X-Lowrouter-Model': plan_.decision.offer.model}
+        if response.status_code >= 400:  # the client's own mistake: returned as the upstream said it
+            content = await response.aread()
+            await response.aclose()
+            mark_failed(plan_.decision, f'upstream_client_error: {response.status_code}')
+            mark_last_attempt(plan_.decision, f'upstream_client_error: {response.status_code}', ms=_ms(started))
+            await _store(plan_, 'failed', 0, 0, _ms(plan_.received), None)
+            headers[OVERHEAD_HEADER] = self._overhead()
+            return Response(content, response.status_code, headers=headers, media_type='application/json')
+        mark_last_attempt(plan_.decision, 'ok', ms=_ms(started))
+        if plan_.stream:
+            headers[OVERHEAD_HEADER] = self._overhead()
+            relay = Relay(plan_, response, started, _store)
+            return RelayResponse(relay.events(), media_type='text/event-stream', headers=headers)
+        data = orjson.loads(response.content)
         prompt, completion = usage_of(data)
-        await run_in_threadpool(_record, plan_, 'completed', prompt, completion, _ms(started), None)
+        await _store(plan_, 'completed', prompt, completion, _ms(plan_.received), None)
         data['model'] = plan_.decision.offer.model
-        return JSONResponse(data, headers=headers)
-    return StreamingResponse(_relay(client, plan_, response, started), media_type='text/event-stream', headers=headers)
+        headers[OVERHEAD_HEADER] = self._overhead()
+        return Response(orjson.dumps(data), headers=headers, media_type='application/json')
+
+    def _overhead(self) -> str:
+        return f'{(time.perf_counter() - self.plan.received - self.upstream_s) * 1000:.2f}'
 
 
-async def _relay(
-    client: httpx.AsyncClient, plan_: Plan, response: httpx.Response, started: float
-) -> AsyncIterator[bytes]:
-    """Pass server-sent events through as they arrive, reading the final usage chunk on the way."""
-    prompt = completion = 0
-    first_token_ms = None
-    finished = False
-    pending = b''
+JSON = {'Content-Type': 'application/json'}
+# the request's own mistakes, returned as the upstream said them; other 4xx (a 401 for lowrouter's provider key, a
+# 404 for a model the provider lacks, a 429) are the provider's problem: the next offer is tried
+CLIENT_ERRORS = frozenset({400, 413, 415, 422})
+
+
+def _with_id(body: dict, generation_id: str) -> dict:
+    body['error']['generation_id'] = generation_id
+    return body
+
+
+def _plan_from_memory(key: ApiKey, account: Account, body: dict) -> Plan | None:
+    """The plan, when everything it needs is in memory (no I/O: it runs in the event loop); else None."""
+    balance = hot_cache.peek(('balance', account.id))
+    settings = hot_cache.peek(('policy', account.id, key.id))
+    if hot_cache.MISSING in (balance, settings) or key.spend_limit_micros is not None:
+        return None
+    return plan(None, account, key, body, balance_micros=balance, settings=settings)
+
+
+def _plan(key: ApiKey, account: Account, body: dict) -> Plan:
+    """Policy and route from memory (services/hot_cache.py); a write session only when a spend limit needs its
+    reservation stored."""
+    balance = hot_cache.get(('balance', account.id), lambda: _read(credit_balance, account))
+    settings = hot_cache.get(('policy', account.id, key.id), lambda: _read(effective, account, key.id)[0])
+    if key.spend_limit_micros is None:
+        return plan(None, account, key, body, balance_micros=balance, settings=settings)
+    with db.session_scope() as session:
+        return plan(session, account, key, body, balance_micros=balance, settings=settings)
+
+
+def _read(query, *args):
+    with db.read_scope() as session:
+        return query(session, *args)
+
+
+async def _store(
+    plan_: Plan,
+    status: str,
+    prompt: int,
+    completion: int,
+    latency_ms: int,
+    ttft_ms: int | None,
+    *,
+    estimated: bool = False,
+) -> str:
+    """Record the generation (journalled when this returns; in the database a moment later); its id."""
+    entry = outcome(
+        plan_,
+        status=status,
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        latency_ms=latency_ms,
+        ttft_ms=ttft_ms,
+        estimated=estimated,
+    )
     try:
-        async for chunk in response.aiter_raw():
-            if first_token_ms is None:
-                first_token_ms = _ms(started)
-            yield chunk
-            pending += chunk
-            *lines, pending = pending.split(b'\n')
-            for line in lines:
-                data = line.strip().removeprefix(b'data:').strip()
-                if data == b'[DONE]':
-                    finished = True
-                elif data.startswith(b'{') and b'"usage"' in data:
-                    parsed = json.loads(data)
-                    if parsed.get('usage'):
-                        prompt, completion = usage_of(parsed)
-    finally:
-        await response.aclose()
-        await client.aclose()
-        status = 'completed' if finished else 'failed'
-        await run_in_threadpool(_record, plan_, status, prompt, completion, _ms(started), first_token_ms)
-
-
-def _plan(key_id: int, body: dict) -> Plan:
-    with db.session_scope() as session:
-        key = session.get(ApiKey, key_id)
-        account = session.get(Account, key.account_id)
-        session.expunge_all()
-        return plan(session, account, key, body)
-
-
-def _record(plan_: Plan, status: str, prompt: int, completion: int, latency_ms: int, ttft_ms: int | None):
-    with db.session_scope() as session:
-        return record(
-            session,
-            plan_,
-            status=status,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            latency_ms=latency_ms,
-            ttft_ms=ttft_ms,
-        )
+        get_recorder().record(entry)
+    except OSError as error:
+        log.error('could not journal generation %s: %s', entry['id'], error)
+        raise APIError(503, 'not_stored', NOT_STORED) from None
+    return entry['id']
 
 
 def _ms(started: float) -> int:

@@ -10,6 +10,8 @@ the body-size limit.
 
 from __future__ import annotations
 
+import time
+
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,6 +26,7 @@ class ApiFastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope['type'] == 'http' and (scope['path'] + '/').startswith(API_PREFIX):
+            scope.setdefault('state', {})['received'] = time.perf_counter()  # for x-lowrouter-overhead-ms
             await self.api(scope, receive, send)
         else:
             await self.pages(scope, receive, send)

@@ -11,6 +11,7 @@ from api.errors import ERROR_RESPONSES, APIError
 from api.schemas import KeyFilter, Moment, generation_out
 from services.generation_queries import CursorError, GenerationFilter, page
 from services.models import Account
+from services.recorder import wait_stored
 from services.retention import was_pruned
 from services.usage import get_generation
 
@@ -57,6 +58,7 @@ def list_generations(
     },
 )
 def read_generation(session: ReadSessionDep, key: ReadKey, generation_id: Annotated[str, Path(max_length=100)]) -> dict:
+    wait_stored(generation_id)  # one the router answered a moment ago is found (services/recorder.py)
     generation = get_generation(session, key.account_id, generation_id)
     if generation is None:
         account = account_of(session, key)

@@ -42,6 +42,12 @@ def init_db(url: str) -> bool:
     return fresh
 
 
+def current_url() -> str:
+    if _url is None:
+        raise RuntimeError('init_db() has not been called')
+    return _url
+
+
 def get_engine(url: str | None = None) -> Engine:
     url = url or _url
     if url is None:

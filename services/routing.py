@@ -7,7 +7,9 @@ excluded, which was picked, the reason in words, and every attempt when fallback
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any, Literal
@@ -67,10 +69,13 @@ def route(
     est_prompt_tokens: int = 500,
     est_completion_tokens: int = 300,
     configured: frozenset[str] | None = None,
+    cooling: Mapping[str, datetime] | None = None,
 ) -> Decision:
     """Pick an offer for one of `model_ids` under `policy`, and say why.
 
     `configured` names the providers this installation can call; None means all (a replay or a record).
+    `cooling` maps providers skipped for now (they failed repeatedly or asked to wait) to when they are tried
+    again; when every offer left is cooling off, the best of them is tried anyway, and the trace says so.
     """
     offers = [o for m in model_ids for o in catalog.offers_for(m)]
     if policy.strategy == 'fixed_provider' and not any(o.provider == policy.fixed_provider for o in offers):
@@ -78,6 +83,7 @@ def route(
         served_by = ', '.join(serving) or 'nobody'
         raise RoutingError(f'{policy.fixed_provider} does not serve {requested_model}; it is served by {served_by}')
     rows = [_candidate(catalog, o, policy, est_prompt_tokens, est_completion_tokens, configured) for o in offers]
+    note = _cool_off(rows, cooling or {})
     eligible = [r for r in rows if r['excluded'] is None]
     if not eligible:
         reasons = sorted({r['excluded'] for r in rows})
@@ -85,35 +91,58 @@ def route(
     picked = min(eligible, key=_ranking(catalog, policy))
     for r in eligible:
         r['status'] = 'picked' if r is picked else 'considered'
-    return Decision(
-        offer=catalog.offer(picked['model'], picked['provider'], picked['region']),
-        trace={
-            'requested_model': requested_model,
-            'strategy': policy.strategy,
-            'prefer_region': policy.prefer_region,
-            'fixed_provider': policy.fixed_provider,
-            'candidates': rows,
-            'picked': {k: picked[k] for k in ('provider', 'model', 'region')},
-            'reason': _reason(policy, picked, len(eligible)),
-            'attempts': [{'provider': picked['provider'], 'region': picked['region'], 'outcome': 'ok'}],
-        },
-    )
+    trace = {
+        'requested_model': requested_model,
+        'strategy': policy.strategy,
+        'prefer_region': policy.prefer_region,
+        'fixed_provider': policy.fixed_provider,
+        'candidates': rows,
+        'picked': {k: picked[k] for k in ('provider', 'model', 'region')},
+        'reason': _reason(policy, picked, len(eligible)),
+        'attempts': [_attempt(picked)],
+    }
+    if note:
+        trace['note'] = note
+    return Decision(offer=catalog.offer(picked['model'], picked['provider'], picked['region']), trace=trace)
+
+
+def _cool_off(rows: list[dict[str, Any]], cooling: Mapping[str, datetime]) -> str | None:
+    """Exclude the eligible offers of providers cooling off; when that would leave none, keep them (and say so)."""
+    if not cooling:
+        return None
+    cooled = [r for r in rows if r['excluded'] is None and r['provider'] in cooling]
+    for r in cooled:
+        r['excluded'] = 'cooling_off'
+        r['cooling_off_until'] = cooling[r['provider']].isoformat(timespec='seconds')
+    if not cooled or any(r['excluded'] is None for r in rows):
+        return None
+    for r in cooled:
+        r['excluded'] = None
+    return 'every offer left was cooling off after failures, so the best of them was tried anyway'
+
+
+def _attempt(candidate: dict[str, Any]) -> dict[str, Any]:
+    return {k: candidate[k] for k in ('provider', 'region', 'model')} | {'outcome': 'ok'}
 
 
 def models_for(requested_model: str, policy: Policy) -> tuple[str, ...]:
     return policy.auto_pool if requested_model == AUTO_MODEL else (requested_model,)
 
 
-def fall_back(decision: Decision, catalog: Catalog, policy: Policy, error: str) -> Decision:
-    """The attempt at the picked offer failed (`error`, e.g. 'upstream_error: 503'): take the next best.
+def fall_back(
+    decision: Decision, catalog: Catalog, policy: Policy, error: str, *, skip: frozenset[str] = frozenset()
+) -> Decision:
+    """The attempt at the picked offer failed (`error`, e.g. 'upstream_error: 503'): take the next best, passing
+    over the offers of providers in `skip` (e.g. one that just asked to be left alone for a while).
 
-    Returns a new decision; the given one is left as it was.
+    Returns a new decision; the given one is left as it was. When no offer is left (or fallbacks are off),
+    RoutingError says why (the caller marks the failure on its decision with `mark_failed`).
     """
     trace = copy.deepcopy(decision.trace)
-    failed = next(c for c in trace['candidates'] if c['status'] == 'picked')
-    failed['status'] = 'failed'
-    failed['excluded'] = error
-    trace['attempts'][-1]['outcome'] = error
+    failed = _mark_failed(trace, error)
+    for c in trace['candidates']:
+        if c['status'] == 'considered' and c['provider'] in skip:
+            c['status'], c['excluded'] = 'excluded', 'cooling_off'
     rest = [c for c in trace['candidates'] if c['status'] == 'considered']
     if not policy.allow_fallbacks or not rest:
         why = 'fallbacks are off' if not policy.allow_fallbacks else 'no other offer is left'
@@ -122,12 +151,30 @@ def fall_back(decision: Decision, catalog: Catalog, policy: Policy, error: str) 
     picked['status'] = 'picked'
     trace['picked'] = {k: picked[k] for k in ('provider', 'model', 'region')}
     trace['reason'] = f'fallback after {failed["provider"]} ({error}): {_reason(policy, picked, len(rest))}'
-    trace['attempts'].append({'provider': picked['provider'], 'region': picked['region'], 'outcome': 'ok'})
+    trace['attempts'].append(_attempt(picked))
     return Decision(offer=catalog.offer(picked['model'], picked['provider'], picked['region']), trace=trace)
 
 
-def mark_last_attempt(decision: Decision, outcome: str) -> None:
-    decision.trace['attempts'][-1]['outcome'] = outcome
+def mark_failed(decision: Decision, error: str) -> None:
+    """The last attempt failed with `error` and nothing follows it: its candidate is 'failed', not 'picked'."""
+    _mark_failed(decision.trace, error)
+
+
+def _mark_failed(trace: dict[str, Any], error: str) -> dict[str, Any]:
+    failed = next(c for c in trace['candidates'] if c['status'] in ('picked', 'failed') and _is_picked(trace, c))
+    failed['status'] = 'failed'
+    failed['excluded'] = error
+    trace['attempts'][-1]['outcome'] = error
+    return failed
+
+
+def _is_picked(trace: dict[str, Any], candidate: dict[str, Any]) -> bool:
+    return all(candidate[k] == trace['picked'][k] for k in ('provider', 'model', 'region'))
+
+
+def mark_last_attempt(decision: Decision, outcome: str, **details: Any) -> None:
+    """Say how the last attempt ended ('ok', 'cancelled', ...) and add details such as its time in ms."""
+    decision.trace['attempts'][-1].update({'outcome': outcome, **details})
 
 
 def carbon_g_per_1k_tokens(catalog: Catalog, offer: Offer) -> float:

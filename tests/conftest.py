@@ -4,6 +4,7 @@ LOWROUTER_DATABASE_URL points at a server: then each test gets its own database 
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,8 @@ from services.accounts import create_account
 from services.models import Account
 
 SERVER_URL = os.environ.get('LOWROUTER_DATABASE_URL', '')
+# the router's journals (services/journal.py) of test servers stay out of the working tree
+os.environ.setdefault('LOWROUTER_JOURNAL_DIR', tempfile.mkdtemp(prefix='lowrouter-journals-'))
 
 
 @contextmanager

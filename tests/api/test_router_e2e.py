@@ -8,7 +8,7 @@ import openai
 import pytest
 from sqlmodel import select
 
-from services import db
+from services import db, hot_cache
 from services.accounts import create_account, current_account
 from services.catalog import get_catalog
 from services.keys import create_key
@@ -100,18 +100,23 @@ def test_a_completion_is_routed_recorded_and_shown(router):
 def test_streaming_passes_chunks_through_and_records_usage(router):
     router['upstream'].failures.clear()
     stream = router['client'].chat.completions.create(model=MODEL, messages=MESSAGES, stream=True)
-    pieces, usage = [], None
-    for chunk in stream:
-        if chunk.choices and chunk.choices[0].delta.content:
-            pieces.append(chunk.choices[0].delta.content)
-        if chunk.usage:
-            usage = chunk.usage
+    pieces = [chunk.choices[0].delta.content or '' for chunk in stream]  # the standard loop: no usage-only chunk
     assert ''.join(pieces) == f'Hello from {router["first"].provider}!'
-    assert router['upstream'].requests[-1]['body']['stream_options'] == {'include_usage': True}
+    assert router['upstream'].requests[-1]['body']['stream_options'] == {'include_usage': True}  # asked anyway
     newest = _generation(stream.response.headers['x-lowrouter-generation-id'])  # recorded when the stream ends
     assert newest.status == 'completed'
-    assert newest.completion_tokens == usage.completion_tokens == 4
-    assert newest.routing_trace['time_to_first_token_ms'] <= newest.latency_ms
+    assert (newest.prompt_tokens, newest.completion_tokens) == (7, 4)  # what the upstream's usage chunk said
+    assert 0 < newest.ttft_ms <= newest.latency_ms
+
+
+def test_a_stream_ends_with_usage_when_the_client_asks(router):
+    router['upstream'].failures.clear()
+    stream = router['client'].chat.completions.create(
+        model=MODEL, messages=MESSAGES, stream=True, stream_options={'include_usage': True}
+    )
+    chunks = list(stream)
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == 4
+    assert ''.join(c.choices[0].delta.content or '' for c in chunks[:-1]) == f'Hello from {router["first"].provider}!'
 
 
 def test_a_failing_first_upstream_falls_back_and_the_trace_says_so(router):
@@ -172,6 +177,7 @@ def test_no_positive_balance_is_402(router):
             )
         )
     try:
+        time.sleep(hot_cache.TTL_S)  # written by another process: the server sees it within a second
         with pytest.raises(openai.APIStatusError) as error:
             router['client'].chat.completions.create(model=MODEL, messages=MESSAGES)
         assert error.value.status_code == 402

@@ -1,6 +1,7 @@
 """A key's spend limit under concurrent requests to a real `python app.py`: never passed, not by a micro-unit."""
 
 import threading
+import time
 
 import httpx
 import pytest
@@ -60,6 +61,17 @@ def _all_at_once(send) -> list[httpx.Response]:
     return answers
 
 
+def _wait_for_records(key_id: int, count: int, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.session_scope() as session:
+            stored = session.exec(select(func.count()).where(Generation.api_key_id == key_id)).one()
+        if stored >= count or time.monotonic() > deadline:
+            assert stored == count
+            return
+        time.sleep(0.02)
+
+
 def _spent(key_id: int) -> tuple[int, int]:
     """The key's recorded generations' cost, and what key_spend counts for it (micro-units)."""
     with db.session_scope() as session:
@@ -92,6 +104,7 @@ def test_concurrent_inference_never_passes_the_limit(app):
     answers = _all_at_once(lambda c: c.post(f'{base}/api/v1/chat/completions', json=request, headers=headers))
     codes = [a.status_code for a in answers]
     assert set(codes) <= {200, 402}, [a.text for a in answers if a.status_code not in (200, 402)]
+    _wait_for_records(key_id, codes.count(200))  # journalled before each answer, in the database a moment later
     recorded, counted = _spent(key_id)
     assert 1 <= codes.count(200) <= 5 and recorded == one * codes.count(200)
     assert recorded <= one * 5 and counted == recorded  # every reservation settled to the real cost

@@ -44,8 +44,11 @@ def server(tmp_path_factory) -> Iterator[str]:
         yield from serve(database_url)
 
 
-def serve(database_url: str, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `python app.py` on `database_url` until the generator is closed; yields the base URL."""
+def serve(
+    database_url: str, *options: str, env: dict[str, str] | None = None, processes: list | None = None
+) -> Iterator[str]:
+    """Run `python app.py` on `database_url` until the generator is closed; yields the base URL (and appends
+    the process to `processes`, for tests that stop it their own way)."""
     port = _free_port()
     env = {**os.environ, **(env or {}), 'LOWROUTER_DATABASE_URL': database_url}
     for inherited in ('NICEGUI_USER_SIMULATION', 'PYTEST_CURRENT_TEST', 'NICEGUI_SCREEN_TEST_PORT'):
@@ -59,6 +62,8 @@ def serve(database_url: str, *options: str, env: dict[str, str] | None = None) -
         stderr=subprocess.STDOUT,
     )
     base = f'http://127.0.0.1:{port}'
+    if processes is not None:
+        processes.append(process)
     try:
         _wait_for(f'{base}/dashboard', process, log)
         yield base
