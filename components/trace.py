@@ -1,12 +1,15 @@
-"""The routing trace of one generation: every candidate, what was excluded and why, what was picked."""
+"""The routing trace of one generation: every candidate, what was excluded and why, what was picked, each attempt."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from nicegui import ui
 
+from components.attempts import OK, attempts_section, outcome_words, should_show
 from components.widgets import card
+from services.timeutil import local
 from services.trace_limits import displayable
 
 STATUS_STYLE = {
@@ -17,11 +20,14 @@ STATUS_STYLE = {
 }
 REASONS = {
     'blocked_provider': 'provider blocked by policy',
+    'provider_not_allowed': 'provider not in the allowed list',
     'not_fixed_provider': 'not the fixed provider',
+    'blocked_region': 'region blocked by policy',
     'over_max_price': 'over the maximum price',
     'over_max_latency': 'over the maximum latency',
     'region_not_allowed': 'region not allowed',
     'not_configured': 'provider not configured',
+    'cooling_off': 'cooling off after repeated failures',
 }
 COLUMNS = [
     {'name': 'status', 'label': '', 'field': 'status', 'align': 'left'},
@@ -35,8 +41,12 @@ COLUMNS = [
 ]
 
 
-def routing_trace_card(trace: dict[str, Any] | None) -> None:
-    """Draws any stored trace: one sent by an outside router may have any shape, and is shown as far as it fits."""
+def routing_trace_card(trace: dict[str, Any] | None, *, status: str = 'completed', timezone: str = 'UTC') -> None:
+    """Draws any stored trace: one sent by an outside router may have any shape, and is shown as far as it fits.
+
+    `status` is the generation's: in a failed one, an offer left 'picked' whose attempt did not answer is drawn
+    as failed (older traces left it so). `timezone` is the account's, for the times in the trace.
+    """
     trace = displayable(trace) if isinstance(trace, dict) else None
     with card('Routing trace'):
         if not trace:
@@ -47,15 +57,15 @@ def routing_trace_card(trace: dict[str, Any] | None) -> None:
         if 'omitted' in trace:
             ui.label(f'The routing trace is stored, but {trace["omitted"].removeprefix("this routing trace is ")}.')
             return
-        picked = _mapping(trace.get('picked'))
-        with ui.row().classes('items-center gap-2 text-sm'):
-            ui.icon('alt_route', size='20px').classes('text-green-800')
-            ui.label(
-                f'Asked for {trace.get("requested_model", "?")}; picked {picked.get("provider", "?")} in '
-                f'{picked.get("region", "?")}: {trace.get("reason", "no reason recorded")}.'
-            ).classes('lr-trace-reason')
-        ui.label(_policy_words(trace)).classes('text-xs lr-muted')
-        rows = [_row(c) for c in _items(trace.get('candidates'))]
+        attempts = _items(trace.get('attempts'))
+        failed = status == 'failed'
+        _summary(trace, attempts, failed)
+        if should_show(attempts):
+            attempts_section(attempts)
+        ui.label(_policy_words(trace)).classes('text-xs lr-muted pt-2')
+        rows = [
+            _row(c, timezone, _failed_outcome(c, attempts) if failed else None) for c in _items(trace.get('candidates'))
+        ]
         table = ui.table(columns=COLUMNS, rows=rows, row_key='key').props(
             'flat dense hide-pagination :pagination="{rowsPerPage: 0}" wrap-cells'
         )
@@ -65,18 +75,45 @@ def routing_trace_card(trace: dict[str, Any] | None) -> None:
             '<q-td :props="props"><q-icon :name="props.row.icon" :class="props.row.colour" size="18px" /></q-td>',
         )
         _phone_list(rows)
-        attempts = _items(trace.get('attempts'))
-        if len(attempts) > 1:
-            ui.label('Attempts').classes('text-sm font-medium pt-2')
-            for number, attempt in enumerate(attempts, start=1):
-                where = f'{attempt.get("provider", "?")} in {attempt.get("region", "?")}'
-                ui.label(f'{number}. {where}: {attempt.get("outcome", "?")}').classes('text-sm lr-attempt')
+
+
+def _summary(trace: dict[str, Any], attempts: list[dict[str, Any]], failed: bool) -> None:
+    """One sentence: what was asked for, what was picked and why (or, for a failed generation, what was tried last)."""
+    picked = attempts[-1] if failed and attempts else _mapping(trace.get('picked'))
+    where = f'{_text(picked.get("provider"))} in {_text(picked.get("region"))}'
+    asked = f'Asked for {_text(trace.get("requested_model"))}'
+    reason = _text(trace.get('reason')) if trace.get('reason') is not None else 'no reason recorded'
+    with ui.row().classes('items-start gap-2 text-sm flex-nowrap'):
+        if failed:
+            ui.icon('error', size='20px').classes('text-red-700 shrink-0')
+            ui.label(f'{asked}; the request failed. The last offer tried was {where} ({reason}).').classes(
+                'lr-trace-reason'
+            )
+        else:
+            ui.icon('alt_route', size='20px').classes('text-green-800 shrink-0')
+            ui.label(f'{asked}; picked {where}: {reason}.').classes('lr-trace-reason')
+
+
+def _failed_outcome(candidate: dict[str, Any], attempts: list[dict[str, Any]]) -> str | None:
+    """In a failed generation, the outcome of an offer left 'picked' whose last attempt did not answer."""
+    if candidate.get('status') != 'picked':
+        return None
+    tried = [a for a in attempts if _same_offer(a, candidate)]
+    outcome = tried[-1].get('outcome') if tried else None
+    if outcome == OK:
+        return None
+    return outcome if isinstance(outcome, str) else 'no answer'
+
+
+def _same_offer(attempt: dict[str, Any], candidate: dict[str, Any]) -> bool:
+    keys = ('provider', 'region') + (('model',) if 'model' in attempt else ())
+    return all(attempt.get(k) == candidate.get(k) for k in keys)
 
 
 def _phone_list(rows: list[dict[str, Any]]) -> None:
     with ui.column().classes('w-full gap-0 md:hidden lr-trace-phone'):
         for row in rows:
-            with ui.row().classes('w-full flex-nowrap items-start gap-2 py-2 border-t'):
+            with ui.row().classes('w-full flex-nowrap items-start gap-2 py-2 border-t border-slate-200'):
                 ui.icon(row['icon'], size='18px').classes(row['colour'] + ' shrink-0 mt-1')
                 with ui.column().classes('gap-0 min-w-0'):
                     ui.label(f'{row["provider"]} · {row["region"]}').classes('text-sm font-medium')
@@ -87,11 +124,13 @@ def _phone_list(rows: list[dict[str, Any]]) -> None:
                     ui.label(row['note']).classes('text-xs')
 
 
-def _row(candidate: dict[str, Any]) -> dict[str, Any]:
+def _row(candidate: dict[str, Any], timezone: str, failed_outcome: str | None = None) -> dict[str, Any]:
     status = _text(candidate.get('status', 'considered'))
-    icon, colour, word = STATUS_STYLE.get(status, STATUS_STYLE['considered'])
     excluded = candidate.get('excluded')
-    note = f'{word}: {REASONS.get(_text(excluded), _text(excluded))}' if excluded else word
+    if failed_outcome is not None:
+        status, excluded = 'failed', excluded or failed_outcome
+    icon, colour, word = STATUS_STYLE.get(status, STATUS_STYLE['considered'])
+    note = f'{word}: {_why(status, excluded, candidate, timezone)}' if excluded else word
     provider, model, region = (_text(candidate.get(f)) for f in ('provider', 'model', 'region'))
     return {
         'key': f'{provider}/{model}/{region}',
@@ -106,6 +145,27 @@ def _row(candidate: dict[str, Any]) -> dict[str, Any]:
         'latency': f'{_number(candidate.get("latency_ms", 0), ",")} ms',
         'note': note,
     }
+
+
+def _why(status: str, excluded: Any, candidate: dict[str, Any], timezone: str) -> str:
+    """Why a candidate was left out, or how it failed, in words."""
+    if status == 'failed':
+        return outcome_words(excluded)
+    words = REASONS.get(_text(excluded), _text(excluded))
+    if excluded == 'cooling_off' and (until := _until(candidate.get('cooling_off_until'), timezone)):
+        words += f' (until {until})'
+    return words
+
+
+def _until(value: Any, timezone: str) -> str | None:
+    """An ISO-8601 UTC time as HH:MM in the account's zone, with the zone; None if it is not such a time."""
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    return f'{local(moment if moment.tzinfo else moment.replace(tzinfo=UTC), timezone):%H:%M} {timezone}'
 
 
 def _items(value: Any) -> list[dict[str, Any]]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nicegui import ui
 
+from components.attempts import is_failure, outcome_words
 from components.pruned import pruned_notice
 from components.shell import frame
 from components.trace import routing_trace_card
@@ -43,11 +46,12 @@ def transaction_page(generation_id: str) -> None:
             _not_found(generation_id)
             return
         _heading(generation)
+        _status_note(generation)
         with ui.element('div').classes('grid grid-cols-1 md:grid-cols-2 gap-4 w-full'):
             _request_card(account, generation, key)
             _usage_card(generation)
             _eco_card(generation)
-        routing_trace_card(generation.routing_trace)
+        routing_trace_card(generation.routing_trace, status=generation.status, timezone=account.timezone)
         with ui.row().classes('items-center gap-2 text-sm lr-muted'):
             ui.icon('lock', size='18px')
             ui.label('Prompt and response content are not stored by lowrouter, so they cannot be shown here.')
@@ -61,7 +65,46 @@ def _heading(generation: Generation) -> None:
             'flat round dense aria-label="Copy generation id"'
         ).tooltip('Copy the id')
         if generation.status != 'completed':
-            ui.badge(generation.status, color='negative')
+            colour = 'orange-10' if generation.status == 'cancelled' else 'negative'
+            ui.badge(generation.status, color=colour).classes('text-sm px-2 py-1').mark('status-badge')
+
+
+def _status_note(g: Generation) -> None:
+    """A failed or cancelled generation says so in a sentence, with what it costs."""
+    if g.status not in ('failed', 'cancelled'):
+        return
+    if g.status == 'cancelled':
+        icon, box, words = 'do_not_disturb_on', 'bg-amber-50 border-amber-200 text-amber-900', _cancelled_words(g)
+    else:
+        icon, box, words = 'error', 'bg-red-50 border-red-200 text-red-900', _failed_words(g)
+    with ui.row().classes(f'w-full items-start gap-2 flex-nowrap text-sm rounded-lg border px-3 py-2 {box}'):
+        ui.icon(icon, size='20px').classes('shrink-0')
+        ui.label(words).mark('status-note')
+
+
+def _cancelled_words(g: Generation) -> str:
+    after = f'after {g.latency_ms:,} ms' if g.latency_ms is not None else 'mid-stream'
+    cost = format_money(g.cost_micros, g.currency, precise=True)
+    charged = f'the tokens streamed until then are charged ({cost})' if g.cost_micros else 'nothing is charged'
+    return f'Cancelled: the client disconnected {after}; {charged}.'
+
+
+def _failed_words(g: Generation) -> str:
+    attempts = _trace(g).get('attempts')
+    attempts = [a for a in attempts if isinstance(a, dict)] if isinstance(attempts, list) else []
+    last = attempts[-1].get('outcome') if attempts else None
+    if isinstance(last, str) and last.startswith('upstream_client_error'):
+        code = last.partition(':')[2].strip() or 'an error'
+        what = f'the provider rejected the request ({code}), and its error went back to the client as is'
+    elif len(attempts) == 1 and is_failure(last):
+        what = f'the one attempt got no answer ({outcome_words(last)})'
+    elif attempts and is_failure(last):
+        what = f'none of the {len(attempts)} attempts got an answer (the last: {outcome_words(last)})'
+    else:
+        what = 'the generation was recorded as failed'
+    money = format_money(g.cost_micros, g.currency, precise=True)
+    cost = f'{money} is charged' if g.cost_micros else 'nothing is charged'
+    return f'Failed: {what}; {cost}.'
 
 
 def _copy(text: str) -> None:
@@ -78,16 +121,48 @@ def _request_card(account: Account, g: Generation, key: str | None) -> None:
         _fact('Model', g.model if g.requested_model == g.model else f'{g.requested_model} → {g.model}')
         _fact('Provider', provider.name if provider else g.provider)
         _fact('Region', _region_text(region.name, g.region) if region else g.region)
-        _fact('Latency', f'{g.latency_ms:,} ms' if g.latency_ms is not None else 'not reported')
+        _fact('Latency', f'{g.latency_ms:,} ms' if g.latency_ms is not None else 'not reported', mark='latency')
+        if (ttft := _time_to_first_token(g)) is not None:
+            _fact('Time to first token', f'{ttft:,} ms', mark='ttft')
         _fact('API key', key or 'none')
 
 
 def _usage_card(g: Generation) -> None:
     with card('Tokens and cost'):
         _fact('Prompt tokens', f'{g.prompt_tokens:,}')
-        _fact('Completion tokens', f'{g.completion_tokens:,}')
+        if _trace(g).get('tokens_estimated') is True:
+            _estimated_tokens(g.completion_tokens)
+        else:
+            _fact('Completion tokens', f'{g.completion_tokens:,}', mark='completion-tokens')
         _fact('Total tokens', f'{g.total_tokens:,}')
         _fact('Cost', format_money(g.cost_micros, g.currency, precise=True))
+
+
+def _estimated_tokens(tokens: int) -> None:
+    why = (
+        'Estimated from the streamed text: the provider sent no token count before the stream ended. '
+        'The cost is computed from this estimate.'
+    )
+    with ui.row().classes('w-full justify-between text-sm gap-2 flex-nowrap'):
+        ui.label('Completion tokens').classes('lr-muted shrink-0')
+        with ui.row().classes('items-center gap-2 flex-nowrap'):
+            ui.label('estimated').classes(
+                'text-xs text-amber-900 bg-amber-50 border border-amber-200 rounded px-1'
+            ).tooltip(why).mark('tokens-estimated')
+            ui.label(f'{tokens:,}').classes('text-right tabular-nums').mark('completion-tokens')
+    ui.label(why).classes('text-xs lr-muted')
+
+
+def _time_to_first_token(g: Generation) -> int | None:
+    """The stored time to first token of a stream; older records kept it in the trace."""
+    if g.ttft_ms is not None:
+        return g.ttft_ms
+    value = _trace(g).get('time_to_first_token_ms')
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _trace(g: Generation) -> dict[str, Any]:
+    return g.routing_trace if isinstance(g.routing_trace, dict) else {}
 
 
 def _eco_card(g: Generation) -> None:
