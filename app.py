@@ -72,8 +72,12 @@ def main(argv: list[str]) -> None:
     except UpstreamConfigError as error:
         print(f'lowrouter: {error}', file=sys.stderr)
         sys.exit(2)
+    try:
+        recorder.start()  # stores what a process that died left in its router journal, then opens this one's
+    except OSError as error:
+        print(f'lowrouter: cannot write the router journal ({error}); set LOWROUTER_JOURNAL_DIR', file=sys.stderr)
+        sys.exit(2)
     app.on_startup(gateway.start)  # one pooled client per upstream, closed at shutdown
-    app.on_startup(recorder.start)  # stores what a process that died left in its router journal
     app.on_shutdown(gateway.close)
     app.on_shutdown(recorder.stop)
     app.on_shutdown(bootstrap.stop)

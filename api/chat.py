@@ -89,16 +89,17 @@ class Attempts:
                     ),
                     stream=True,
                 )
-                if response.status_code < 400 and not self.plan.stream:
-                    await response.aread()
+                data = await _json_of(response) if response.status_code < 400 and not self.plan.stream else None
             except RETRYABLE as error:
                 outcome = 'timeout' if isinstance(error, httpx.TimeoutException) else 'connection_error'
+            except ValueError:  # a success status with a body that is no completion
+                outcome = 'bad_response'
             else:
                 status = response.status_code
                 if status < 400 or status in CLIENT_ERRORS:
                     self.gateway.health.succeeded(offer.provider)  # it answered: a client error is not its fault
                     self.upstream_s += time.perf_counter() - started
-                    return await self._answer(response, started)
+                    return await self._answer(response, started, data)
                 retry_after = retry_after_seconds(response.headers.get('retry-after'))
                 outcome = f'rate_limited: {status}' if status == 429 else f'upstream_error: {status}'
                 await response.aclose()
@@ -129,7 +130,7 @@ class Attempts:
             return JSONResponse(_with_id(body, generation_id), status_code=429, headers=headers)
         return JSONResponse(_with_id(error_body('upstream_failed', message), generation_id), 502, headers=headers)
 
-    async def _answer(self, response: httpx.Response, started: float) -> Response:
+    async def _answer(self, response: httpx.Response, started: float, data: dict | None) -> Response:
         plan_ = self.plan
         headers = {GENERATION_HEADER: plan_.generation_id, 'X-Lowrouter-Model': plan_.decision.offer.model}
         if response.status_code >= 400:  # the client's own mistake: returned as the upstream said it
@@ -145,7 +146,6 @@ class Attempts:
             headers[OVERHEAD_HEADER] = self._overhead()
             relay = Relay(plan_, response, started, _store)
             return RelayResponse(relay.events(), media_type='text/event-stream', headers=headers)
-        data = orjson.loads(response.content)
         prompt, completion = usage_of(data)
         await _store(plan_, 'completed', prompt, completion, _ms(plan_.received), None)
         data['model'] = plan_.decision.offer.model
@@ -160,6 +160,17 @@ JSON = {'Content-Type': 'application/json'}
 # the request's own mistakes, returned as the upstream said them; other 4xx (a 401 for lowrouter's provider key, a
 # 404 for a model the provider lacks, a 429) are the provider's problem: the next offer is tried
 CLIENT_ERRORS = frozenset({400, 413, 415, 422})
+
+
+async def _json_of(response: httpx.Response) -> dict:
+    """A non-streamed answer's completion; ValueError when the body is not a JSON object."""
+    try:
+        data = orjson.loads(await response.aread())
+    finally:
+        await response.aclose()
+    if not isinstance(data, dict):
+        raise ValueError('the answer is not a JSON object')
+    return data
 
 
 def _with_id(body: dict, generation_id: str) -> dict:

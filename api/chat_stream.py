@@ -19,7 +19,7 @@ import orjson
 from fastapi.responses import StreamingResponse
 from starlette.types import Send
 
-from services.inference import RETRYABLE, Plan, estimate_tokens
+from services.inference import RETRYABLE, Plan, estimate_tokens, usage_of
 from services.routing import mark_failed, mark_last_attempt
 
 DONE = b'data: [DONE]'
@@ -94,7 +94,7 @@ class Relay:
             return event
         usage = chunk.get('usage')
         if isinstance(usage, dict):
-            self.usage = (int(usage.get('prompt_tokens') or 0), int(usage.get('completion_tokens') or 0))
+            self.usage = usage_of(chunk)
         choices = chunk.get('choices')
         if isinstance(choices, list):
             for choice in choices:

@@ -262,5 +262,13 @@ def record(session: Session, plan_: Plan, **details: Any) -> Generation:
 
 
 def usage_of(data: dict[str, Any]) -> tuple[int, int]:
-    usage = data.get('usage') or {}
-    return int(usage.get('prompt_tokens') or 0), int(usage.get('completion_tokens') or 0)
+    """(prompt, completion) tokens of a completion's usage block; 0 for what is missing or not a count."""
+    usage = data.get('usage')
+    usage = usage if isinstance(usage, dict) else {}
+    return _count(usage.get('prompt_tokens')), _count(usage.get('completion_tokens'))
+
+
+def _count(value: Any) -> int:
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COMPLETION_TOKENS else 0
+    )

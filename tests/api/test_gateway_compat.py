@@ -70,6 +70,7 @@ def upstream(gateway):
     gateway['upstream'].failures.clear()
     gateway['upstream'].retry_after.clear()
     gateway['upstream'].slow.clear()
+    gateway['upstream'].garbled.clear()
     yield gateway['upstream']
     gateway['upstream'].failures.clear()
     gateway['upstream'].retry_after.clear()
@@ -247,6 +248,17 @@ def test_an_upstream_that_keeps_failing_cools_off_and_the_trace_says_why(gateway
     assert sum(r['provider'] == first for r in upstream.requests) == calls
     trace = _generation(raw.headers['x-lowrouter-generation-id']).routing_trace
     assert {c['excluded'] for c in trace['candidates'] if c['provider'] == first} == {'cooling_off'}
+
+
+def test_a_success_status_with_a_body_that_is_no_completion_falls_back(gateway, upstream):
+    upstream.garbled.add(gateway['second'])  # the first is cooling off after the test above
+    upstream.garbled.add(gateway['first'])
+    with pytest.raises(openai.APIStatusError) as error:
+        gateway['client'].chat.completions.create(model=MODEL, messages=MESSAGES)
+    assert error.value.status_code == 502 and error.value.response.json()['error']['code'] == 'upstream_failed'
+    generation = _generation(error.value.response.headers['x-lowrouter-generation-id'])
+    assert [a['outcome'] for a in generation.routing_trace['attempts']][-1] == 'bad_response'
+    assert generation.status == 'failed'
 
 
 def test_no_configured_provider_is_a_503_no_route_that_says_how_to_add_one(gateway, upstream):

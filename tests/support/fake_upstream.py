@@ -13,7 +13,7 @@ import time
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 
 class FakeUpstream:
@@ -21,6 +21,7 @@ class FakeUpstream:
         self.failures: dict[str, int] = {}  # provider -> HTTP status to answer with
         self.retry_after: dict[str, str] = {}  # provider -> Retry-After header sent with its failures
         self.slow: set[str] = set()  # providers whose streams are long and slow (for clients that leave)
+        self.garbled: set[str] = set()  # providers that answer 200 with a body that is no completion
         self.streams_closed_early = 0  # streams the caller closed before their end
         self.requests: list[dict] = []
         self.app = FastAPI()
@@ -53,6 +54,8 @@ class FakeUpstream:
             headers = {'Retry-After': self.retry_after[provider]} if provider in self.retry_after else None
             body = {'error': {'message': f'{provider} is failing on purpose'}}
             return JSONResponse(body, status_code=status, headers=headers)
+        if provider in self.garbled:
+            return PlainTextResponse('<html>gateway maintenance</html>')
         words = ['Hello', ' from', f' {provider}', '!']
         if provider in self.slow:
             words = [f' word{i}' for i in range(200)]
