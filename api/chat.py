@@ -10,7 +10,6 @@ import logging
 import time
 from typing import Annotated
 
-import httpx
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -23,11 +22,12 @@ from api.errors import ERROR_RESPONSES, NOT_STORED, APIError, error_body
 from services import db, hot_cache
 from services.catalog import get_catalog
 from services.gateway import get_gateway
-from services.inference import RETRYABLE, InferenceRefused, Plan, outcome, plan, upstream_body, usage_of
+from services.inference import InferenceRefused, Plan, outcome, plan, upstream_body, usage_of
 from services.models import Account, ApiKey
 from services.policies import effective
 from services.recorder import get_recorder
 from services.routing import RoutingError, fall_back, mark_failed, mark_last_attempt
+from services.upstream_clients import Reply, UpstreamUnavailable
 from services.upstream_health import retry_after_seconds
 from services.usage import credit_balance
 
@@ -58,7 +58,7 @@ OVERHEAD_HEADER = 'X-Lowrouter-Overhead-Ms'  # time spent in lowrouter, the upst
 )
 async def chat_completions(request: Request, caller: InferenceCaller, _checked: ChatRequest) -> Response:
     received = request.scope.get('state', {}).get('received') or time.perf_counter()
-    body = await request.json()  # as the client sent it (checked above): parameters pass through unchanged
+    body = orjson.loads(await request.body())  # as the client sent it (checked above): passed on unchanged
     try:
         plan_ = _plan_from_memory(*caller, body) or await run_in_threadpool(_plan, *caller, body)
     except InferenceRefused as error:
@@ -83,26 +83,21 @@ class Attempts:
             started = time.perf_counter()
             retry_after = None
             try:
-                response = await client.send(
-                    client.build_request(
-                        'POST', 'chat/completions', content=orjson.dumps(upstream_body(self.plan)), headers=JSON
-                    ),
-                    stream=True,
-                )
-                data = await _json_of(response) if response.status_code < 400 and not self.plan.stream else None
-            except RETRYABLE as error:
-                outcome = 'timeout' if isinstance(error, httpx.TimeoutException) else 'connection_error'
+                response = await client.post(orjson.dumps(upstream_body(self.plan)))
+                data = await _json_of(response) if response.status < 400 and not self.plan.stream else None
+            except UpstreamUnavailable as error:
+                outcome = error.kind
             except ValueError:  # a success status with a body that is no completion
                 outcome = 'bad_response'
             else:
-                status = response.status_code
+                status = response.status
                 if status < 400 or status in CLIENT_ERRORS:
                     self.gateway.health.succeeded(offer.provider)  # it answered: a client error is not its fault
                     self.upstream_s += time.perf_counter() - started
                     return await self._answer(response, started, data)
                 retry_after = retry_after_seconds(response.headers.get('retry-after'))
                 outcome = f'rate_limited: {status}' if status == 429 else f'upstream_error: {status}'
-                await response.aclose()
+                await response.close(early=True)
             self.upstream_s += time.perf_counter() - started
             answer = await self._failed(outcome, started, retry_after)
             if answer is not None:
@@ -130,17 +125,19 @@ class Attempts:
             return JSONResponse(_with_id(body, generation_id), status_code=429, headers=headers)
         return JSONResponse(_with_id(error_body('upstream_failed', message), generation_id), 502, headers=headers)
 
-    async def _answer(self, response: httpx.Response, started: float, data: dict | None) -> Response:
+    async def _answer(self, response: Reply, started: float, data: dict | None) -> Response:
         plan_ = self.plan
         headers = {GENERATION_HEADER: plan_.generation_id, 'X-Lowrouter-Model': plan_.decision.offer.model}
-        if response.status_code >= 400:  # the client's own mistake: returned as the upstream said it
-            content = await response.aread()
-            await response.aclose()
-            mark_failed(plan_.decision, f'upstream_client_error: {response.status_code}')
-            mark_last_attempt(plan_.decision, f'upstream_client_error: {response.status_code}', ms=_ms(started))
+        if response.status >= 400:  # the client's own mistake: returned as the upstream said it
+            try:
+                content = await response.read()
+            except UpstreamUnavailable:
+                content = b''
+            mark_failed(plan_.decision, f'upstream_client_error: {response.status}')
+            mark_last_attempt(plan_.decision, f'upstream_client_error: {response.status}', ms=_ms(started))
             await _store(plan_, 'failed', 0, 0, _ms(plan_.received), None)
             headers[OVERHEAD_HEADER] = self._overhead()
-            return Response(content, response.status_code, headers=headers, media_type='application/json')
+            return Response(content, response.status, headers=headers, media_type='application/json')
         mark_last_attempt(plan_.decision, 'ok', ms=_ms(started))
         if plan_.stream:
             headers[OVERHEAD_HEADER] = self._overhead()
@@ -156,18 +153,14 @@ class Attempts:
         return f'{(time.perf_counter() - self.plan.received - self.upstream_s) * 1000:.2f}'
 
 
-JSON = {'Content-Type': 'application/json'}
 # the request's own mistakes, returned as the upstream said them; other 4xx (a 401 for lowrouter's provider key, a
 # 404 for a model the provider lacks, a 429) are the provider's problem: the next offer is tried
 CLIENT_ERRORS = frozenset({400, 413, 415, 422})
 
 
-async def _json_of(response: httpx.Response) -> dict:
+async def _json_of(response: Reply) -> dict:
     """A non-streamed answer's completion; ValueError when the body is not a JSON object."""
-    try:
-        data = orjson.loads(await response.aread())
-    finally:
-        await response.aclose()
+    data = orjson.loads(await response.read())
     if not isinstance(data, dict):
         raise ValueError('the answer is not a JSON object')
     return data

@@ -14,13 +14,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import anyio
-import httpx
 import orjson
 from fastapi.responses import StreamingResponse
 from starlette.types import Send
 
-from services.inference import RETRYABLE, Plan, estimate_tokens, usage_of
+from services.inference import Plan, estimate_tokens, usage_of
 from services.routing import mark_failed, mark_last_attempt
+from services.upstream_clients import Reply, UpstreamUnavailable
 
 DONE = b'data: [DONE]'
 Recorder = Callable[..., Awaitable[object]]
@@ -38,7 +38,7 @@ class RelayResponse(StreamingResponse):
 
 
 class Relay:
-    def __init__(self, plan_: Plan, response: httpx.Response, started: float, record: Recorder) -> None:
+    def __init__(self, plan_: Plan, response: Reply, started: float, record: Recorder) -> None:
         self.plan = plan_
         self.response = response
         self.started = started  # when this attempt's upstream call began
@@ -53,7 +53,7 @@ class Relay:
         first_ms: int | None = None
         pending = b''
         try:
-            async for piece in self.response.aiter_raw():
+            async for piece in self.response.chunks():
                 pending += piece
                 out, pending = self._complete_events(pending)
                 if out:
@@ -63,8 +63,8 @@ class Relay:
             if pending.strip():
                 yield self._event(pending) or b''
             status, outcome = ('completed', 'ok') if self.done else ('failed', 'stream_ended_early')
-        except RETRYABLE as error:
-            status, outcome = 'failed', 'timeout' if isinstance(error, httpx.TimeoutException) else 'connection_error'
+        except UpstreamUnavailable as error:
+            status, outcome = 'failed', error.kind
         finally:
             with anyio.CancelScope(shield=True):
                 await self._finish(status, outcome, first_ms)
@@ -108,7 +108,7 @@ class Relay:
         return event
 
     async def _finish(self, status: str, outcome: str, first_ms: int | None) -> None:
-        await self.response.aclose()  # a client that left stops the upstream's generation too
+        await self.response.close(early=not self.done)  # a client that left stops the upstream's generation too
         estimated = self.usage is None and status != 'failed'
         if self.usage is not None:
             prompt, completion = self.usage

@@ -1,9 +1,9 @@
 """The router's connections to its upstreams: one pooled HTTP client per provider, for the life of the process.
 
-`start()` runs at start-up and `close()` at shutdown (app.py). Each configured provider gets an
-`httpx.AsyncClient` that keeps connections alive between requests and speaks HTTP/2 where the upstream
-offers it (TLS with ALPN; plain-HTTP upstreams, such as local servers, keep HTTP/1.1). Creating a client per
-request cost each request a TLS context and a new connection: most of the 28 ms the router used to add.
+`start()` runs at start-up and `close()` at shutdown (app.py). Each configured provider gets a client that
+keeps connections alive between requests (services/upstream_clients.py: HTTP/1.1 through aiohttp, or HTTP/2
+through httpx for a provider configured with `http2 = true`). Creating a client per request cost each
+request a TLS context and a new connection: most of the 28 ms the router used to add.
 
 The configuration file is read at start-up and again when it changes on disk (checked at most once a
 second), so adding a provider to upstreams.toml needs no restart.
@@ -17,27 +17,23 @@ import os
 import time
 from pathlib import Path
 
-import httpx
-
+from services.upstream_clients import UpstreamClient, client_for
 from services.upstream_health import Health
 from services.upstreams import DEFAULT_FILE, Upstream, UpstreamConfigError, load_upstreams
 
 log = logging.getLogger('lowrouter')
 RECHECK_S = 1.0  # how often the configuration file's modification time is looked at
-LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=64, keepalive_expiry=60)
-# the whole read of an answer may take long (a slow model); connecting must not
-CONNECT_TIMEOUT_S = 5.0
 
 
 class Gateway:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path or os.environ.get('LOWROUTER_UPSTREAMS') or DEFAULT_FILE)
         self.upstreams: dict[str, Upstream] = {}
-        self.clients: dict[str, httpx.AsyncClient] = {}
+        self.clients: dict[str, UpstreamClient] = {}
         self.health = Health()
         self._stamp: float | None = None  # the file's modification time when last read (-1: absent)
         self._checked = 0.0
-        self._retired: list[httpx.AsyncClient] = []
+        self._retired: list[UpstreamClient] = []
         self.reload(force=True)
 
     def current(self) -> dict[str, Upstream]:
@@ -65,23 +61,17 @@ class Gateway:
                 self._retired.append(self.clients.pop(provider))  # closed at shutdown: a request may still use it
         self.upstreams = upstreams
 
-    def client(self, upstream: Upstream) -> httpx.AsyncClient:
+    def client(self, upstream: Upstream) -> UpstreamClient:
         client = self.clients.get(upstream.provider)
         if client is None:
-            client = self.clients[upstream.provider] = httpx.AsyncClient(
-                base_url=upstream.base_url,
-                headers=upstream.headers(),
-                http2=upstream.base_url.startswith('https://'),
-                limits=LIMITS,
-                timeout=httpx.Timeout(upstream.timeout_s, connect=min(CONNECT_TIMEOUT_S, upstream.timeout_s)),
-            )
+            client = self.clients[upstream.provider] = client_for(upstream)
         return client
 
     async def close(self) -> None:
         clients = [*self.clients.values(), *self._retired]
         self.clients.clear()
         self._retired.clear()
-        await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
+        await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
 
 
 _gateway: Gateway | None = None

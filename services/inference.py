@@ -11,7 +11,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
 from sqlalchemy import insert
 from sqlmodel import Session
 
@@ -27,7 +26,6 @@ from services.routing import Decision, Policy, RoutingError, models_for, route
 from services.upstreams import Upstream
 from services.usage import credit_balance
 
-RETRYABLE = (httpx.ConnectError, httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError)
 DEFAULT_COMPLETION_TOKENS = 300  # reserved against a key's spend limit when the request sets no max_tokens
 MAX_COMPLETION_TOKENS = 10_000_000
 

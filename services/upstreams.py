@@ -5,6 +5,8 @@
     api_key_env = "OPENAI_API_KEY"          # the variable holding the key; omit for a keyless local server
     [providers.openai.models]                # optional: catalog id -> the provider's own model name
     "openai/gpt-4o-mini" = "gpt-4o-mini"
+    # timeout_s = 60                         # optional: seconds to wait for the upstream between bytes
+    # http2 = true                           # optional: HTTP/2 (TLS upstreams that offer it)
 
 A provider is configured when it is in the file and its key variable is set. Others are never picked.
 """
@@ -30,6 +32,7 @@ class Upstream:
     api_key: str | None
     models: dict[str, str] = field(default_factory=dict)
     timeout_s: float = 60.0
+    http2: bool = False  # HTTP/2 through httpx (for TLS upstreams that offer it); else a keep-alive HTTP/1.1 pool
 
     def model_name(self, model_id: str) -> str:
         return self.models.get(model_id) or model_id.split('/', 1)[-1]
@@ -60,5 +63,6 @@ def load_upstreams(path: str | Path | None = None) -> dict[str, Upstream]:
             api_key=key,
             models=dict(entry.get('models') or {}),
             timeout_s=float(entry.get('timeout_s', 60)),
+            http2=entry.get('http2') is True,
         )
     return upstreams

@@ -76,9 +76,15 @@ def upstream(gateway):
     gateway['upstream'].retry_after.clear()
 
 
-def _generation(generation_id: str) -> Generation:
-    with db.read_scope() as session:
-        return session.get(Generation, generation_id)
+def _generation(generation_id: str, wait: float = 5) -> Generation | None:
+    """The stored generation (journalled before the answer, in the database a moment later)."""
+    deadline = time.monotonic() + wait
+    while True:
+        with db.read_scope() as session:
+            found = session.get(Generation, generation_id)
+        if found is not None or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
 
 
 def _read(gateway, generation_id: str) -> dict:
@@ -174,9 +180,7 @@ def test_a_client_that_leaves_mid_stream_leaves_a_cancelled_record(gateway, upst
             break
     stream.close()
     generation_id = stream.response.headers['x-lowrouter-generation-id']
-    deadline = time.monotonic() + 10
-    while _generation(generation_id) is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert _generation(generation_id, wait=10) is not None
     stored = _read(gateway, generation_id)
     assert stored['status'] == 'cancelled'
     assert 5 <= stored['completion_tokens'] < 200  # what was streamed until the client left: counted, not usage
