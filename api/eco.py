@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from api.deps import ReadKey, ReadSessionDep, account_of
-from api.errors import ERROR_RESPONSES, APIError
-from services import eco, eco_calibration
-from services.catalog import get_catalog
+from api.deps import Authorization, ReadKey, ReadSessionDep, account_of, require
+from api.errors import ERROR_RESPONSES, APIError, documented
+from services import eco, eco_calibration, policies
+from services.catalog import AUTO_MODEL, get_catalog
 from services.eco_impact import caveat_anchor, caveat_text, eco_impact
+from services.models import ApiKey
 
 router = APIRouter(prefix='/api/v1', tags=['eco'], responses=ERROR_RESPONSES)
 
@@ -24,6 +28,35 @@ as the records it compares.
 `not_comparable` (every record of the window has a methodology version that can no longer be computed).
 `summary` is the sentence the dashboard shows. `compared` is the part of the window in the comparison: all of
 it unless `not_comparable_versions` names versions left out."""
+
+MODELS_DESCRIPTION = """OpenAI's model list (`{"object": "list", "data": [...]}`, so `client.models.list()` works),
+`lowrouter/auto` first. Each entry has OpenAI's `id`, `object`, `created` (the Unix time of the catalog row's
+`as_of` date) and `owned_by` (the vendor), and the catalog's own fields: parameters, the energy estimate per
+1 000 output tokens with its review band and the vendor's own figures, and every offer with its prices (USD per
+million tokens), region, grid and carbon per 1 000 tokens. `lowrouter/auto` lists the auto pool and strategy
+in force for the calling key."""
+
+
+def listing_key(request: Request, authorization: Authorization = None) -> Iterator[ApiKey]:
+    """A key with the read or the inference scope. An OpenAI client lists models with the key it sends
+    completions with, so an inference-only key may read the catalog too (it is the same for every account;
+    the only account data here is the key's own auto pool, which it routes with anyway)."""
+    with ExitStack() as stack:
+        try:
+            key = stack.enter_context(contextmanager(require('read'))(request, authorization))
+        except APIError as refused:
+            if refused.status != 403:
+                raise
+            try:
+                key = stack.enter_context(contextmanager(require('inference'))(request, authorization))
+            except APIError as again:
+                if again.status != 403:
+                    raise
+                raise APIError(403, 'forbidden', 'this key lacks the read or the inference scope') from None
+        yield key
+
+
+ListingKey = Annotated[ApiKey, Depends(listing_key, scope='function')]
 
 
 @router.get('/eco', summary='Eco impact of a window against a baseline (scope: read)', description=ECO_DESCRIPTION)
@@ -76,59 +109,110 @@ def get_eco(
     }
 
 
-@router.get('/models', summary='The catalog: models, offers, prices and eco figures per 1 000 tokens (scope: read)')
-def get_models(_key: ReadKey) -> dict:
+@router.get(
+    '/models',
+    summary='The catalog in the OpenAI list shape: models, offers, prices and eco figures (scope: read or inference)',
+    description=MODELS_DESCRIPTION,
+)
+def list_models(key: ListingKey, session: ReadSessionDep) -> dict:
     catalog = get_catalog()
-    items = []
-    for model in catalog.models.values():
-        offers = []
-        for offer in catalog.offers_for(model.id):
-            impact = eco.estimate(catalog, model.id, offer.provider, offer.region, 1000)
-            offers.append(
-                {
-                    'provider': offer.provider,
-                    'region': offer.region,
-                    'input_usd_per_mtok': str(offer.input_usd_per_mtok),
-                    'output_usd_per_mtok': str(offer.output_usd_per_mtok),
-                    'typical_latency_ms': offer.typical_latency_ms,
-                    'grid_intensity_g_per_kwh': impact.grid_intensity_g_per_kwh,
-                    'grid_basis': impact.grid_basis,
-                    'pue': impact.pue,
-                    'energy_wh_per_1k_output_tokens': impact.energy_wh.as_dict(),
-                    'carbon_g_per_1k_tokens': impact.carbon_g.as_dict(),
-                    'embodied_g_per_1k_tokens': impact.embodied_g.as_dict(),
-                    'price_source': offer.price_source,
-                    'as_of': offer.as_of,
-                }
-            )
-        items.append(
+    data = [_auto_entry(session, key), *(_entry(catalog, model) for model in catalog.models.values())]
+    return {'object': 'list', 'data': data, 'methodology_version': eco.METHODOLOGY_VERSION}
+
+
+@router.get(
+    '/models/{model_id:path}',
+    summary='One model of the catalog, as in the list (scope: read or inference)',
+    responses=documented(404, 'No model with this id', 'not_found', "no model 'acme/unknown'; see GET /api/v1/models"),
+)
+def get_model(model_id: str, key: ListingKey, session: ReadSessionDep) -> dict:
+    catalog = get_catalog()
+    if model_id == AUTO_MODEL:
+        return _auto_entry(session, key)
+    model = catalog.models.get(model_id)
+    if model is None:
+        raise APIError(404, 'not_found', f'no model {model_id!r}; see GET /api/v1/models')
+    return _entry(catalog, model)
+
+
+def _auto_entry(session, key) -> dict:
+    """lowrouter/auto, with the auto pool and strategy in force for the calling key."""
+    settings, _ = policies.effective(session, account_of(session, key), key.id)
+    return {
+        'id': AUTO_MODEL,
+        'object': 'model',
+        'created': _catalog_created(),
+        'owned_by': 'lowrouter',
+        'name': 'Auto',
+        'description': (
+            'lowrouter picks a model of the auto pool and one of its offers for each request, by the routing '
+            "strategy set on Auto-routing (the account default or this key's override)."
+        ),
+        'auto_pool': list(settings['auto_pool']),
+        'strategy': settings['strategy'],
+    }
+
+
+def _entry(catalog, model) -> dict:
+    offers = []
+    for offer in catalog.offers_for(model.id):
+        impact = eco.estimate(catalog, model.id, offer.provider, offer.region, 1000)
+        offers.append(
             {
-                'id': model.id,
-                'name': model.name,
-                'vendor': model.vendor,
-                'open_weights': model.open_weights,
-                'total_params_b': list(model.total_params_b),
-                'active_params_b': list(model.active_params_b),
-                'params_status': model.params_status,
-                'params_source': model.params_source,
-                'energy_wh_per_1k_output_tokens': eco.energy_per_1k_output_tokens(model).as_dict(),
-                'review_band': _band(model),
-                'vendor_disclosures': [
-                    {
-                        'figure': d.figure,
-                        'unit': d.unit,
-                        'per': d.per,
-                        'boundary': d.boundary,
-                        'source': d.source,
-                        'url': d.url,
-                        'as_of': d.as_of,
-                    }
-                    for d in eco_calibration.disclosures_for(model.id)
-                ],
-                'offers': offers,
+                'provider': offer.provider,
+                'region': offer.region,
+                'input_usd_per_mtok': str(offer.input_usd_per_mtok),
+                'output_usd_per_mtok': str(offer.output_usd_per_mtok),
+                'typical_latency_ms': offer.typical_latency_ms,
+                'grid_intensity_g_per_kwh': impact.grid_intensity_g_per_kwh,
+                'grid_basis': impact.grid_basis,
+                'pue': impact.pue,
+                'energy_wh_per_1k_output_tokens': impact.energy_wh.as_dict(),
+                'carbon_g_per_1k_tokens': impact.carbon_g.as_dict(),
+                'embodied_g_per_1k_tokens': impact.embodied_g.as_dict(),
+                'price_source': offer.price_source,
+                'as_of': offer.as_of,
             }
         )
-    return {'items': items, 'methodology_version': eco.METHODOLOGY_VERSION}
+    return {
+        'id': model.id,
+        'object': 'model',
+        'created': _unix(model.as_of),
+        'owned_by': model.vendor,
+        'name': model.name,
+        'vendor': model.vendor,
+        'open_weights': model.open_weights,
+        'total_params_b': list(model.total_params_b),
+        'active_params_b': list(model.active_params_b),
+        'params_status': model.params_status,
+        'params_source': model.params_source,
+        'as_of': model.as_of,
+        'energy_wh_per_1k_output_tokens': eco.energy_per_1k_output_tokens(model).as_dict(),
+        'review_band': _band(model),
+        'vendor_disclosures': [
+            {
+                'figure': d.figure,
+                'unit': d.unit,
+                'per': d.per,
+                'boundary': d.boundary,
+                'source': d.source,
+                'url': d.url,
+                'as_of': d.as_of,
+            }
+            for d in eco_calibration.disclosures_for(model.id)
+        ],
+        'offers': offers,
+    }
+
+
+def _unix(day: str) -> int:
+    """A catalog date (YYYY-MM-DD) as the Unix time of its midnight UTC: OpenAI's `created`."""
+    return int(datetime.combine(date.fromisoformat(day), time.min, tzinfo=UTC).timestamp())
+
+
+def _catalog_created() -> int:
+    """lowrouter/auto's `created`: the newest model row of the catalog."""
+    return max(_unix(m.as_of) for m in get_catalog().models.values())
 
 
 def _band(model) -> dict:

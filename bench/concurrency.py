@@ -180,11 +180,11 @@ def measure(url: str, *, concurrency: int = 200, bursts: int = 5) -> Result:
     return total
 
 
-def fresh_url(backend: str, postgres: str | None = None) -> str:
+def fresh_url(backend: str, postgres: str | None = None, name: str = 'concurrency') -> str:
     """An empty database for one run: a new SQLite file in bench/out/, or a recreated PostgreSQL database."""
     if backend == 'SQLite':
         OUT.mkdir(parents=True, exist_ok=True)
-        path = OUT / 'concurrency.sqlite3'
+        path = OUT / f'{name}.sqlite3'
         for suffix in ('', '-wal', '-shm'):
             Path(f'{path}{suffix}').unlink(missing_ok=True)
         return f'sqlite:///{path}'
@@ -193,10 +193,10 @@ def fresh_url(backend: str, postgres: str | None = None) -> str:
     server = postgres.rstrip('/')
     admin = create_engine(server + '/postgres', isolation_level='AUTOCOMMIT')
     with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS lowrouter_bench_concurrency WITH (FORCE)'))
-        connection.execute(text('CREATE DATABASE lowrouter_bench_concurrency'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS lowrouter_bench_{name} WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE lowrouter_bench_{name}'))
     admin.dispose()
-    return server + '/lowrouter_bench_concurrency'
+    return f'{server}/lowrouter_bench_{name}'
 
 
 def main() -> None:

@@ -53,13 +53,13 @@ def machine() -> str:
     )
 
 
-def record(path: Path, rows: list[Row], plan, *, quick: bool) -> None:
+def record(path: Path, rows: list[Row], plan, *, quick: bool, title: str | None = None) -> None:
     existing = path.read_text() if path.exists() else HEADER
     body = existing.removeprefix(HEADER).lstrip('\n')
     now = datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')
     mode = ' (--quick)' if quick else ''
     section = (
-        f'## {now}{mode}: N = {plan.small:,} and {plan.big:,}\n\n'
+        f'## {now}{mode}: {title or f"N = {plan.small:,} and {plan.big:,}"}\n\n'
         f'Machine: {machine()}.\n\n{table(rows)}\n\n' + _misses(rows)
     )
     path.write_text(HEADER + '\n' + section + '\n' + body)

@@ -7,8 +7,10 @@
 
 Databases are filled by bench/fill.py (kept in bench/out/ and in PostgreSQL between runs, so a second
 run only measures) and served by `python app.py` on loopback; each backend also takes bursts of 200
-concurrent mixed requests (bench/concurrency.py, on a fresh database). The figures, the machine and the
-date are printed and added to bench/RESULTS.md (--no-record to skip).
+concurrent mixed requests (bench/concurrency.py, on a fresh database) and routes chat completions to a fast
+upstream on loopback (bench/gateway.py: the time lowrouter adds, on a fresh database; --gateway-only runs
+just that). The figures, the machine and the date are printed and added to bench/RESULTS.md (--no-record
+to skip).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import concurrency, figures  # noqa: E402
+from bench import concurrency, figures, gateway  # noqa: E402
 from bench.fill import fill  # noqa: E402
 from bench.report import Row, record, table  # noqa: E402
 from bench.server import AppProcess  # noqa: E402
@@ -49,6 +51,7 @@ def main() -> None:
     parser.add_argument('--postgres', metavar='URL', help='a PostgreSQL server URL, without database name')
     parser.add_argument('--no-sqlite', action='store_true', help='measure PostgreSQL only')
     parser.add_argument('--no-record', action='store_true', help='do not add the figures to bench/RESULTS.md')
+    parser.add_argument('--gateway-only', action='store_true', help='only the gateway figures (bench/gateway.py)')
     options = parser.parse_args()
     plan = Plan(10_000, 10_000_000, 30, 20, 1000, 1_000_000)
     if options.quick:
@@ -64,12 +67,15 @@ def main() -> None:
         parser.error('nothing to measure: drop --no-sqlite or give --postgres')
     rows: list[Row] = []
     for name, template in plan.backends.items():
-        rows += measure_backend(name, template, plan)
-        rows.append(measure_concurrency(name, options.postgres))
+        if not options.gateway_only:
+            rows += measure_backend(name, template, plan)
+            rows.append(measure_concurrency(name, options.postgres))
+        rows += measure_gateway(name, options.postgres, quick=options.quick)
     print()
     print(table(rows))
     if not options.no_record:
-        record(ROOT / 'bench' / 'RESULTS.md', rows, plan, quick=options.quick)
+        title = 'gateway only' if options.gateway_only else None
+        record(ROOT / 'bench' / 'RESULTS.md', rows, plan, quick=options.quick, title=title)
         print('\nadded to bench/RESULTS.md')
     failed = [r for r in rows if r.met is False]
     sys.exit(TARGETS_MISSED if failed else 0)
@@ -136,6 +142,13 @@ def measure_concurrency(name: str, postgres: str | None) -> Row:
         f'/dashboard meanwhile: slowest {max(result.dashboard, default=0):.2f} s'
     )
     return Row(name, '200 API requests at once, 80 % reads (5 bursts)', value, '0 errors, p99 < 2 s', result.met)
+
+
+def measure_gateway(name: str, postgres: str | None, *, quick: bool) -> list[Row]:
+    """bench/gateway.py: the time lowrouter adds to a chat completion, on a fresh database."""
+    result = gateway.measure(concurrency.fresh_url(name, postgres, 'gateway'), gateway.QUICK if quick else gateway.FULL)
+    print(f'{name} gateway: {result}', flush=True)
+    return result.rows(name)
 
 
 def _ratio(big: figures.Timing, small: figures.Timing) -> tuple[str, bool]:

@@ -179,6 +179,7 @@ async def test_openapi_docs_describe_every_endpoint(api):
         '/api/v1/keys/{key_id}/rotate',
         '/api/v1/keys/{key_id}/revoke',
         '/api/v1/models',
+        '/api/v1/models/{model_id}',
     ):
         assert path in paths, path
     assert 'scope: ingest' in spec['paths']['/api/v1/generations']['post']['summary']
