@@ -9,7 +9,6 @@ from services.accounts import create_account
 from services.models import Account, Notification
 from services.notifications import queue, unread_count
 
-
 # The bell tests turn the low-balance alert off: the app's background round would otherwise add one to the
 # empty account at any moment, between a test's steps.
 QUIET = {'low_balance_threshold_micros': 0}
