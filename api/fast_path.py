@@ -18,6 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.body_limit import BodyLimit
 from api.errors import API_PREFIX
 
+OVERHEAD = b'x-lowrouter-overhead-ms'
+
 
 class ApiFastPath:
     def __init__(self, pages: ASGIApp, api: ASGIApp):
@@ -26,8 +28,18 @@ class ApiFastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope['type'] == 'http' and (scope['path'] + '/').startswith(API_PREFIX):
-            scope.setdefault('state', {})['received'] = time.perf_counter()  # for x-lowrouter-overhead-ms
-            await self.api(scope, receive, send)
+            received = scope.setdefault('state', {})['received'] = time.perf_counter()
+
+            async def timed(message: Message) -> None:
+                """Every API answer says how long lowrouter took (the router's own say it without the upstream)."""
+                if message['type'] == 'http.response.start':
+                    headers = list(message.get('headers', ()))
+                    if not any(name.lower() == OVERHEAD for name, _ in headers):
+                        headers.append((OVERHEAD, f'{(time.perf_counter() - received) * 1000:.2f}'.encode()))
+                        message = {**message, 'headers': headers}
+                await send(message)
+
+            await self.api(scope, receive, timed)
         else:
             await self.pages(scope, receive, send)
 

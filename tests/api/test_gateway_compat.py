@@ -278,3 +278,19 @@ def test_no_configured_provider_is_a_503_no_route_that_says_how_to_add_one(gatew
     configured = ', '.join(sorted((gateway['first'], gateway['second'])))
     assert f'Configured providers: {configured}.' in body['message']
     assert 'upstreams.toml' in body['message'] and '[providers.<name>]' in body['message']
+
+
+def test_every_api_answer_says_the_time_spent_in_lowrouter(gateway, upstream):
+    refused = httpx.post(f'{gateway["base"]}/api/v1/chat/completions', json={'model': MODEL, 'messages': MESSAGES})
+    listed = httpx.get(f'{gateway["base"]}/api/v1/models', headers={'Authorization': f'Bearer {gateway["secret"]}'})
+    invalid = httpx.post(
+        f'{gateway["base"]}/api/v1/chat/completions',
+        json={'model': MODEL, 'messages': []},
+        headers={'Authorization': f'Bearer {gateway["secret"]}'},
+    )
+    assert [refused.status_code, listed.status_code, invalid.status_code] == [401, 200, 422]
+    for answer in (refused, listed, invalid):
+        assert (
+            answer.headers.get_list('x-lowrouter-overhead-ms') and float(answer.headers['x-lowrouter-overhead-ms']) >= 0
+        )
+        assert len(answer.headers.get_list('x-lowrouter-overhead-ms')) == 1
