@@ -236,9 +236,8 @@ class PolicyForm:
             if field in self.inherit and self.inherit[field].value:
                 continue
             value = element.value
-            if field in NEEDS.values() and NEEDS.get(strategy) != field and self.inherited is not None:
-                continue  # a key's region or provider for a strategy it does not use: not an override
-            # (the account keeps its region and provider while hidden: keys that override only the strategy use them)
+            if field in NEEDS.values() and NEEDS.get(strategy) != field:
+                continue  # a region or provider for a strategy not in force is not kept (nor is it an override)
             if field == 'max_price_per_mtok':
                 value = (value or '').strip() or None
             elif field == 'max_latency_ms':

@@ -119,12 +119,11 @@ class WhatIf:
             ).classes('text-xs lr-muted').mark('whatif-note')
 
     def _summary(self, preview: Preview) -> None:
-        moved = preview.moved_requests
-        share = f' ({moved * 100 / preview.before.requests:.0f} %)' if moved else ''
+        refused = preview.unroutable_requests
         with ui.row().classes('w-full items-baseline gap-x-4 gap-y-1 text-sm'):
             ui.label(f'{preview.before.requests:,} requests replayed').classes('font-medium').mark('whatif-requests')
-            moves = f'{moved:,} would run somewhere else{share}' if moved else 'No request would move'
-            ui.label(moves).classes('lr-muted').mark('whatif-moved')
+            colour = 'text-red-800 font-medium' if refused else 'lr-muted'
+            ui.label(headline(preview)).classes(colour).mark('whatif-headline')
 
     def _metric(self, preview: Preview, attribute: str, label: str) -> None:
         percent = preview.change(attribute)
@@ -177,6 +176,40 @@ class WhatIf:
             if rest:
                 count = sum(m['requests'] for m in rest)
                 ui.label(f'and {len(rest)} smaller moves ({count:,} requests)').classes('text-xs lr-muted pt-1')
+
+
+def share_text(part: int, whole: int) -> str:
+    """A share in whole percent: '56 %'; '<1 %' for a few requests among many, so a refusal never reads '0 %'."""
+    percent = 100 * part / whole if whole else 0.0
+    if 0 < percent < 0.5:
+        return '<1 %'
+    if 99.5 <= percent < 100:
+        return '>99 %'
+    return f'{percent:.0f} %'
+
+
+def headline(preview: Preview) -> str:
+    """What the settings would do to past requests: refused first, then moved, each as a share and a count."""
+    total, refused, moved = preview.before.requests, preview.unroutable_requests, preview.moved_requests
+    refusals = f'{share_text(refused, total)} of past requests ({refused:,}) would be refused'
+    moves = f'{share_text(moved, total)} ({moved:,}) would move to another offer'
+    if refused and moved:
+        return f'{refusals}; {moves}'
+    if refused:
+        return f'{refusals}; the rest would run as before'
+    if moved:
+        return f'{share_text(moved, total)} of past requests ({moved:,}) would move to another offer'
+    return 'No past request would be refused or move to another offer'
+
+
+def refusal_text(refused: int, total: int, days: int, *, key_name: str | None = None) -> str:
+    """The confirmation's sentence: the share of past requests (all, or one key's) the settings would have refused."""
+    whose = 'your requests' if key_name is None else f'the requests made with “{key_name}”'
+    settings = 'these settings' if key_name is None else 'this override'
+    return (
+        f'With {settings}, {share_text(refused, total)} of {whose} in the {DAYS[days].lower()} '
+        f'({refused:,} of {total:,}) would have been refused: no offer meets the settings for them.'
+    )
 
 
 def before_after_figure(preview: Preview) -> go.Figure:

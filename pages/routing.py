@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from nicegui import ui
+from nicegui import background_tasks, run, ui
 
+from components.route_stats import route_stats_card
 from components.routing_form import PolicyForm, missing_need, policy_summary
 from components.saving import save
 from components.shell import frame
-from components.whatif import WhatIf
+from components.whatif import WhatIf, refusal_text
 from components.widgets import card
 from services import db
 from services.keys import KeyNotFound, key_status, list_keys
@@ -20,13 +21,16 @@ from services.policies import (
     PolicyError,
     account_settings,
     clear_key_override,
+    complete_settings,
     effective,
     key_override,
     set_account_settings,
     set_key_override,
     validate,
 )
-from services.whatif import preview
+from services.route_stats import DAYS as STATS_DAYS
+from services.route_stats import StatsWindow, provider_stats
+from services.whatif import Preview, preview
 
 CSS = """
 .lr-override { display: inline-block; padding: 0 8px; border-radius: 6px; background: #dcefe4; color: #17563e;
@@ -96,49 +100,95 @@ class RoutingView:
                     'What the settings would have done to your real traffic. Keys with their own overrides keep them.'
                 ).classes('text-sm')
                 self.whatif = WhatIf(account, on_days=self.run_preview)
+        self.stats = ui.element('div').classes('w-full')
+        with self.stats, card(f'Providers, last {STATS_DAYS} days'):
+            ui.spinner(size='md').classes('self-center')
+        background_tasks.create(self.show_stats(), name='route stats')
         self.key_list()
-        self.host = ui.element('div')  # dialogs live here, outside the refreshable key list
+        self.host = ui.element('div')  # dialogs live here, outside the refreshable key list and the dialogs
         self.run_preview()
 
     def _settings(self) -> dict[str, Any] | None:
         """The form's settings, checked and typed; None (with the problem on its field) when they cannot be used."""
         return _checked(self.form, {})
 
+    async def show_stats(self) -> None:
+        """The stats card, read in a worker thread (it reads a week of generations), then put in its place."""
+        window = await run.io_bound(self._read_stats)
+        if self.stats.is_deleted:  # the visitor left meanwhile
+            return
+        self.stats.clear()
+        with self.stats:
+            route_stats_card(self.account, window)
+
+    def _read_stats(self) -> StatsWindow:
+        with db.read_scope() as session:
+            return provider_stats(session, self.account)
+
     def run_preview(self) -> bool:
         settings = self._settings()
         if settings is None:
             return False
-        with db.read_scope() as session:
-            result = preview(session, self.account, days=self.whatif.days.value, account_policy=settings)
-        same = settings == validate(self.saved)
-        self.whatif.show(result, 'With your saved settings' if same else 'With the settings in the form, not saved yet')
+        self._show_preview(settings, self._preview(settings))
         return True
+
+    def _preview(self, settings: dict[str, Any]) -> Preview:
+        with db.read_scope() as session:
+            return preview(session, self.account, days=self.whatif.days.value, account_policy=settings)
+
+    def _show_preview(self, settings: dict[str, Any], result: Preview) -> None:
+        same = complete_settings(settings) == self.saved  # a hidden region or provider the strategy drops is no change
+        self.whatif.show(result, 'With your saved settings' if same else 'With the settings in the form, not saved yet')
 
     def preview_clicked(self) -> None:
         if self.run_preview():  # on a phone the preview is below the form: bring it into view
             _scroll_to(self.panel, narrower_than=1024)
 
     def save(self, button: ui.button) -> Awaitable[None] | None:
-        """Check the form at once (the problem shows on its field); the write goes on in a worker thread."""
+        """Check the form at once (the problem shows on its field); settings that would have refused past requests
+        ask first; the write goes on in a worker thread."""
         settings = self._settings()
         if settings is None:
             ui.notify('Nothing was saved: check the highlighted field', type='warning')
             return None
-        return self._store(settings, button)
+        result = self._preview(settings)
+        refused, total = result.refused()
+        if not refused:
+            return self._store(settings, button)
+        self._show_preview(settings, result)  # the panel shows what would be refused
+        self.confirm_refusals(refusal_text(refused, total, result.days), lambda: self._store(settings, button))
+        return None
 
     async def _store(self, settings: dict[str, Any], button: ui.button) -> None:
-        try:
-            stored, saved = await save(lambda s: set_account_settings(s, self.account, settings), button=button)
-        except PolicyError as error:
-            message = self.form.show_error(error)
-            ui.notify(f'Nothing was saved: {message}', type='negative')
-            return
-        if not stored:
-            return
-        self.saved = saved
-        ui.notify('Saved: new requests follow these defaults', type='positive')
-        self.key_list.refresh()
-        self.run_preview()
+        with self.host:  # what follows the write outlives a confirmation dialog closed meanwhile
+            try:
+                stored, saved = await save(lambda s: set_account_settings(s, self.account, settings), button=button)
+            except PolicyError as error:
+                message = self.form.show_error(error)
+                ui.notify(f'Nothing was saved: {message}', type='negative')
+                return
+            if not stored:
+                return
+            self.saved = saved
+            ui.notify('Saved: new requests follow these defaults', type='positive')
+            self.key_list.refresh()
+            self.run_preview()
+
+    def confirm_refusals(self, text: str, store: Callable[[], Awaitable[None]]) -> None:
+        """Ask before saving settings that would have refused past requests; Cancel saves nothing."""
+        with self._dialog('Save settings that refuse requests?', 'max-w-md') as dialog:
+            with ui.row().classes('w-full items-start gap-2 flex-nowrap text-sm').mark('refusal-warning'):
+                ui.icon('warning', size='20px').classes('text-amber-700 shrink-0')
+                ui.label(text).mark('refusal-text')
+            ui.label('Apps get an error for such requests until the settings change again.').classes('text-sm lr-muted')
+            with ui.row().classes('w-full justify-end gap-2 pt-2'):
+                ui.button('Cancel', on_click=dialog.close).props('flat no-caps').mark('cancel-save')
+                confirm = ui.button('Save anyway', on_click=lambda: self._confirmed(dialog, store))
+                confirm.props('color=negative unelevated no-caps').mark('confirm-save')
+
+    async def _confirmed(self, dialog: ui.dialog, store: Callable[[], Awaitable[None]]) -> None:
+        dialog.close()
+        await store()
 
     # per-key overrides
 
@@ -211,7 +261,7 @@ class RoutingView:
                     'preview-key'
                 )
                 save_button = ui.button('Save').props('unelevated no-caps').mark('save-override')
-                save_button.on_click(lambda: self._save_override(dialog, key, form, inherited, save_button))
+                save_button.on_click(lambda: self._save_override(dialog, key, form, whatif, inherited, save_button))
 
     @contextmanager
     def _dialog(self, title: str, width: str) -> Iterator[ui.dialog]:
@@ -233,31 +283,48 @@ class RoutingView:
         return True
 
     def _save_override(
-        self, dialog: ui.dialog, key: ApiKey, form: PolicyForm, inherited: dict[str, Any], button: ui.button
+        self,
+        dialog: ui.dialog,
+        key: ApiKey,
+        form: PolicyForm,
+        whatif: WhatIf,
+        inherited: dict[str, Any],
+        button: ui.button,
     ) -> Awaitable[None] | None:
         draft = _checked(form, inherited)  # at once, like save()
-        return None if draft is None else self._store_override(dialog, key, form, draft, button)
+        if draft is None:
+            return None
+        with db.read_scope() as session:
+            result = preview(session, self.account, days=whatif.days.value, key_policies={key.id: draft})
+        refused, total = result.refused(key.id)
+        store = lambda: self._store_override(dialog, key, form, draft, button)  # noqa: E731
+        if not refused:
+            return store()
+        whatif.show(result, f'All your traffic, with this draft for {key.name} (not saved yet)')
+        self.confirm_refusals(refusal_text(refused, total, result.days, key_name=key.name), store)
+        return None
 
     async def _store_override(
         self, dialog: ui.dialog, key: ApiKey, form: PolicyForm, draft: dict[str, Any], button: ui.button
     ) -> None:
         keep = lambda s: set_key_override(s, self.account, key.id, draft)  # noqa: E731
         clear = lambda s: clear_key_override(s, self.account, key.id)  # noqa: E731
-        try:
-            stored, _ = await save(keep if draft else clear, button=button)
-        except PolicyError as error:
-            message = form.show_error(error)
-            ui.notify(f'Nothing was saved: {message}', type='negative')
-            return
-        except KeyNotFound:
-            ui.notify('That key no longer exists', type='negative')
-            return
-        if not stored:
-            return
-        dialog.close()
-        ui.notify(f'Saved the override for “{key.name}”' if draft else f'“{key.name}” now follows the defaults',
-                  type='positive')  # fmt: skip
-        self.key_list.refresh()
+        with self.host:  # closing the dialog deletes the button this handler came from, and its context with it
+            try:
+                stored, _ = await save(keep if draft else clear, button=button)
+            except PolicyError as error:
+                message = form.show_error(error)
+                ui.notify(f'Nothing was saved: {message}', type='negative')
+                return
+            except KeyNotFound:
+                ui.notify('That key no longer exists', type='negative')
+                return
+            if not stored:
+                return
+            dialog.close()
+            ui.notify(f'Saved the override for “{key.name}”' if draft else f'“{key.name}” now follows the defaults',
+                      type='positive')  # fmt: skip
+            self.key_list.refresh()
 
     def confirm_clear(self, key: ApiKey) -> None:
         with self._dialog(f'Clear the override of “{key.name}”?', 'max-w-md') as dialog:

@@ -30,6 +30,7 @@ BUILT_IN: dict[str, Any] = {
     'blocked_regions': [],
     'auto_pool': list(DEFAULT_AUTO_POOL),
 }
+USES = {'prefer_region': 'prefer_region', 'fixed_provider': 'fixed_provider'}  # strategy -> the field only it uses
 
 
 class PolicyError(ValueError):
@@ -124,7 +125,13 @@ def validate(settings: dict[str, Any]) -> dict[str, Any]:
 
 def account_settings(session: Session, account: Account) -> dict[str, Any]:
     row = _row(session, account.id, None)
-    return BUILT_IN | (row.settings if row else {})
+    return applied(BUILT_IN | (row.settings if row else {}))
+
+
+def applied(settings: dict[str, Any]) -> dict[str, Any]:
+    """A whole policy as it is applied: the region or provider of a strategy not in force is cleared, so neither
+    the stored policy nor a routing trace names a setting that was not used."""
+    return settings | {field: None for strategy, field in USES.items() if settings.get('strategy') != strategy}
 
 
 def key_override(session: Session, account: Account, key_id: int) -> dict[str, Any]:
@@ -134,6 +141,8 @@ def key_override(session: Session, account: Account, key_id: int) -> dict[str, A
 
 
 def set_account_settings(session: Session, account: Account, settings: dict[str, Any]) -> dict[str, Any]:
+    """Replace the defaults (fields left out take built-in values); a region or provider the strategy does not
+    use is not kept."""
     complete = complete_settings(settings)
     for row in session.exec(
         select(RoutingPolicy).where(RoutingPolicy.account_id == account.id, RoutingPolicy.api_key_id.is_not(None))
@@ -142,22 +151,25 @@ def set_account_settings(session: Session, account: Account, settings: dict[str,
             _check_complete(complete | row.settings)
         except PolicyError as error:
             key = get_key(session, account, row.api_key_id)
-            message = f'{error.message} (key "{key.name}" inherits it; change its override first)'
-            raise PolicyError(error.field, message) from None
+            raise _inherited_error(error, key.name, complete['strategy']) from None
     _save(session, account.id, None, validate(complete))
     return complete
 
 
 def complete_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """A whole, usable policy: the given fields validated, the rest built in."""
-    complete = BUILT_IN | validate(settings)
+    """A whole, usable policy: the given fields validated, the rest built in, as it is applied."""
+    complete = applied(BUILT_IN | validate(settings))
     _check_complete(complete)
     return complete
 
 
 def set_key_override(session: Session, account: Account, key_id: int, settings: dict[str, Any]) -> dict[str, Any]:
+    """Store the fields a key overrides. With its own strategy, a region or provider that strategy does not use
+    is not kept; without, the key's region or provider applies while the inherited strategy uses it."""
     get_key(session, account, key_id)
     given = validate(settings)
+    if 'strategy' in given:
+        given = {f: v for f, v in given.items() if f not in USES.values() or USES.get(given['strategy']) == f}
     _check_complete(account_settings(session, account) | given)
     _save(session, account.id, key_id, given)
     return given
@@ -175,11 +187,11 @@ def effective(session: Session, account: Account, key_id: int | None = None) -> 
     """The settings in force for a key, and where each comes from ('account' or 'key')."""
     base = account_settings(session, account)
     override = key_override(session, account, key_id) if key_id else {}
-    return base | override, {f: 'key' if f in override else 'account' for f in FIELDS}
+    return applied(base | override), {f: 'key' if f in override else 'account' for f in FIELDS}
 
 
 def to_policy(settings: dict[str, Any]) -> Policy:
-    s = BUILT_IN | settings
+    s = applied(BUILT_IN | settings)
     price = s['max_price_per_mtok']
 
     def optional_set(value):
@@ -207,6 +219,18 @@ def _check_complete(settings: dict[str, Any]) -> None:
         raise PolicyError('fixed_provider', 'choose the provider to use')
     if settings['strategy'] not in STRATEGIES:
         raise PolicyError('strategy', f'choose one of {", ".join(STRATEGIES)}')
+
+
+def _inherited_error(error: PolicyError, key_name: str, strategy: str) -> PolicyError:
+    """The defaults would leave a key that inherits a field without it: say which key, and what to do."""
+    if USES.get(strategy) != error.field:  # the new strategy does not use the field: it is no longer kept
+        what = 'region to prefer' if error.field == 'prefer_region' else 'provider to use'
+        return PolicyError(
+            'strategy',
+            f'key "{key_name}" inherits its {what} from these defaults, and this strategy does not keep one: '
+            f'give that key its own {what.split()[0]} first (or clear its override)',
+        )
+    return PolicyError(error.field, f'{error.message} (key "{key_name}" inherits it; change its override first)')
 
 
 def _row(session: Session, account_id: int, key_id: int | None) -> RoutingPolicy | None:

@@ -38,12 +38,20 @@ class Preview:
     before: Totals = field(default_factory=Totals)
     after: Totals = field(default_factory=Totals)
     moved_requests: int = 0
-    unroutable_requests: int = 0
+    unroutable_requests: int = 0  # would be refused: nothing meets the policy
     moves: list[dict[str, Any]] = field(default_factory=list)  # largest first
+    requests_by_key: Counter[int] = field(default_factory=Counter)  # key id; 0: recorded without a key
+    refused_by_key: Counter[int] = field(default_factory=Counter)
 
     def change(self, attribute: str) -> float:
         before, after = getattr(self.before, attribute), getattr(self.after, attribute)
         return 100 * (after - before) / before if before else 0.0
+
+    def refused(self, key_id: int | None = None) -> tuple[int, int]:
+        """(requests that would be refused, requests replayed): of every key, or of one key with `key_id`."""
+        if key_id is None:
+            return self.unroutable_requests, self.before.requests
+        return self.refused_by_key[key_id], self.requests_by_key[key_id]
 
 
 def preview(
@@ -72,6 +80,7 @@ def preview(
             policies[key_id] = to_policy(base | (override or {}))
         policy = policies[key_id]
         count = group['requests']
+        result.requests_by_key[key_id] += count
         # both sides with today's methodology, so the comparison never mixes versions
         now_impact = _impact(catalog, group['model'], group['provider'], group['region'], group)
         _add(result.before, count, group['cost_micros'], now_impact.energy_wh.value, now_impact.carbon_g.value)
@@ -86,6 +95,7 @@ def preview(
             )
         except RoutingError:
             result.unroutable_requests += count
+            result.refused_by_key[key_id] += count
             _add(result.after, count, group['cost_micros'], now_impact.energy_wh.value, now_impact.carbon_g.value)
             continue
         offer = decision.offer

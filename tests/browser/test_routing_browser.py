@@ -1,3 +1,5 @@
+import re
+
 from tests.browser.conftest import SCREENSHOTS, no_horizontal_overflow, screenshot
 
 UNSAVED = 'With the settings in the form, not saved yet'
@@ -60,3 +62,72 @@ def test_routing_override_dialog_previews_a_draft_and_saves_nothing(server, mobi
     mobile.screenshot(path=str(SCREENSHOTS / 'routing-override-mobile.png'))  # the viewport: the dialog is fixed
     dialog.get_by_role('button', name='Cancel').click()
     dialog.wait_for(state='detached')
+
+
+def test_routing_shows_each_provider_and_region_of_the_week(server, desktop):
+    desktop.goto(f'{server}/routing')
+    stats = desktop.locator('.lr-card', has_text='Providers, last 7 days')
+    stats.locator('.lr-ctable').wait_for()
+    header = stats.locator('th').all_inner_texts()
+    assert header[:4] == ['Provider and region', 'Requests', 'Latency p50', 'Latency p95'], header
+    rows = stats.locator('tbody tr')
+    assert rows.count() == 8  # the busiest; the demo used more
+    first = rows.first.locator('td').all_inner_texts()
+    assert first[2].endswith(' ms') and first[3].endswith(' ms') and first[6].splitlines()[0].endswith(' %'), first
+    assert no_horizontal_overflow(desktop)
+    more = stats.get_by_role('button', name=re.compile(r'^Show \d+ more providers and regions$'))
+    extra = int(more.inner_text().split()[1])
+    more.click()
+    stats.get_by_role('button', name='Show the busiest only').wait_for()
+    assert rows.count() == 8 + extra
+
+
+def test_routing_mobile_shows_the_providers_as_cards(server, mobile):
+    mobile.goto(f'{server}/routing')
+    stats = mobile.locator('.lr-card', has_text='Providers, last 7 days')
+    stats.locator('.lr-ctable').wait_for()
+    assert stats.locator('thead').is_hidden()  # one card per provider and region, each value beside its name
+    first = stats.locator('tbody tr').first
+    assert first.bounding_box()['width'] <= 390
+    assert no_horizontal_overflow(mobile)
+    stats.scroll_into_view_if_needed()
+    mobile.screenshot(path=str(SCREENSHOTS / 'routing-stats-mobile.png'))
+
+
+def test_routing_asks_before_saving_defaults_that_refuse_requests_and_cancel_saves_nothing(server, mobile):
+    mobile.goto(f'{server}/routing')
+    mobile.get_by_text('With your saved settings').wait_for()
+    mobile.get_by_role('radio', name='Fixed provider').click()
+    mobile.get_by_label('Provider to use').click()
+    mobile.get_by_role('option', name='OpenAI API').click()
+    mobile.get_by_role('button', name='Save', exact=True).click()
+    dialog = mobile.locator('.q-dialog', has_text='Save settings that refuse requests?')
+    dialog.wait_for()
+    assert 'would have been refused' in dialog.inner_text()
+    assert mobile.get_by_text(re.compile(r'^\d+ % of past requests \([\d,]+\) would be refused')).is_visible()
+    assert no_horizontal_overflow(mobile)
+    mobile.wait_for_timeout(400)  # the dialog's fade-in
+    mobile.screenshot(path=str(SCREENSHOTS / 'routing-refusal-mobile.png'))
+    dialog.get_by_role('button', name='Cancel').click()
+    dialog.wait_for(state='detached')
+    mobile.reload()
+    mobile.get_by_text('With your saved settings').wait_for()
+    assert mobile.get_by_role('radio', name=re.compile('^Cheapest')).is_checked()  # nothing was saved
+
+
+def test_saving_a_key_override_says_so_and_updates_the_list(server, desktop):
+    """Closing the dialog deleted the Save button, and the notice after it failed in the page: the list stayed stale."""
+    desktop.goto(f'{server}/routing')
+    desktop.get_by_text('With your saved settings').wait_for()
+    row = desktop.locator('.lr-key-policy', has_text='production-web')
+    assert row.get_by_text('inherits (Cheapest)').is_visible()
+    row.get_by_role('button', name='Edit override').click()
+    dialog = desktop.locator('.q-dialog')
+    dialog.get_by_text('Routing override for “production-web”').wait_for()
+    dialog.get_by_role('checkbox', name='inherit').first.click()  # the strategy's box
+    dialog.get_by_role('radio', name='Lowest carbon').click()
+    dialog.get_by_role('button', name='Save', exact=True).click()
+    desktop.get_by_text('Saved the override for “production-web”').wait_for()
+    dialog.wait_for(state='detached')
+    row.get_by_text('Lowest carbon', exact=True).wait_for()
+    assert row.get_by_text('1 setting overridden').is_visible()
