@@ -31,6 +31,7 @@ DAYS = 90
 PER_DAY = 320  # average weekday requests; weekends are quieter, traffic grows over the window
 HOURLY = [1, 1, 1, 1, 1, 2, 3, 6, 9, 11, 12, 12, 10, 11, 12, 12, 11, 9, 7, 5, 4, 3, 2, 1]
 FALLBACK_RATE = 0.02
+STREAMED_SHARE = 0.4
 FAILURE_RATE = 0.005
 MIN_TODAY = 12  # requests the demo shows for today at any hour, so the day's widgets have something
 
@@ -147,6 +148,7 @@ def _payload(catalog: Catalog, spec: DemoKey, rng: random.Random, moment: dateti
     completion = 0 if failed else _tokens(rng, *spec.completion_tokens)
     latency = round(offer.typical_latency_ms * (completion / 300) ** 0.6 * rng.lognormvariate(0, 0.25)) + 80
     return GenerationIn(
+        ttft_ms=None if failed else _streamed_first_token(offer.typical_latency_ms, latency, moment),
         model=offer.model,
         provider=offer.provider,
         region=offer.region,
@@ -159,6 +161,15 @@ def _payload(catalog: Catalog, spec: DemoKey, rng: random.Random, moment: dateti
         cost='0' if failed else None,
         routing_trace=decision.trace,
     )
+
+
+def _streamed_first_token(typical_latency_ms: int, latency_ms: int, moment: datetime) -> int | None:
+    """Two requests in five are streams, with a first token a few hundred ms in. From a generator of its own
+    (seeded by the moment), so the rest of the demo history stays what it was."""
+    own = random.Random(int(moment.timestamp() * 1_000_000))
+    if own.random() >= STREAMED_SHARE:
+        return None
+    return min(latency_ms, round((180 + 0.06 * typical_latency_ms) * own.lognormvariate(0, 0.35)))
 
 
 def _moments(rng: random.Random, day: datetime, count: int):
