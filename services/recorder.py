@@ -3,10 +3,10 @@
 `record(entry)` appends the request's outcome to this process's journal (services/journal.py) and queues it;
 when it returns, the record is safe and the answer may go. One writer thread stores whatever has queued up
 in one transaction, gathering for 10 ms after the first (group commit: a transaction carries many
-generations, as a batch on the ingest endpoint does, and costs each a fraction), then empties the journal once everything in it is stored. If the database refuses
-(it is down, the disk is full), the writer keeps the entries and tries again; they are also in the journal
-for the next start. `stored(id)` waits until a generation of this process is in the database, so asking for
-it right after its answer finds it.
+generations, as a batch on the ingest endpoint does, and costs each a fraction), then empties the journal
+once everything in it is stored. If the database refuses (it is down, the disk is full), the writer keeps
+the entries and tries again; they are also in the journal for the next start. `wait_stored(id)` waits until
+a generation of this process is in the database, so asking for it right after its answer finds it.
 """
 
 from __future__ import annotations
