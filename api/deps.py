@@ -75,6 +75,15 @@ def require(scope: str):
 @contextmanager
 def _taking_part(request: Request) -> Iterator[None]:
     """Counts the request's open sessions; when the last one ends after success, records the key's use."""
+    with _counted(request):
+        yield
+    if _use_due(request):
+        _record_use(request.state.key)
+
+
+@contextmanager
+def _counted(request: Request) -> Iterator[None]:
+    """One more open session of the request while inside; a failure inside marks the request failed."""
     state = request.state
     state.open = getattr(state, 'open', 0) + 1
     try:
@@ -84,8 +93,12 @@ def _taking_part(request: Request) -> Iterator[None]:
         raise
     finally:
         state.open -= 1
-    if state.open == 0 and not getattr(state, 'failed', False) and _due(request):
-        _record_use(state.key)
+
+
+def _use_due(request: Request) -> bool:
+    """Whether the request's last session just ended after success and its key's "last used" is due."""
+    state = request.state
+    return state.open == 0 and not getattr(state, 'failed', False) and _due(request)
 
 
 def _record_use(key: ApiKey) -> None:
@@ -140,18 +153,11 @@ def require_cached(scope: str):
             found = await run_in_threadpool(_refusal, authorization, scope)  # raises the exact 401 or 403
         elif scope not in found[0].scopes:
             raise APIError(403, 'forbidden', f'this key lacks the {scope} scope')
-        state = request.state
-        state.key = found[0]
-        state.open = getattr(state, 'open', 0) + 1
-        try:
+        request.state.key = found[0]
+        with _counted(request):
             yield found
-        except BaseException:
-            state.failed = True
-            raise
-        finally:
-            state.open -= 1
-        if state.open == 0 and not getattr(state, 'failed', False) and _due(request):
-            await run_in_threadpool(_record_use, state.key)
+        if _use_due(request):
+            await run_in_threadpool(_record_use, found[0])
 
     return dependency
 

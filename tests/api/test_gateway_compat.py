@@ -13,11 +13,12 @@ from services.accounts import create_account
 from services.catalog import get_catalog
 from services.keys import create_key
 from services.ledger import top_up
-from services.models import Account, Generation
+from services.models import Account
 from services.policies import set_account_settings
 from tests.browser.conftest import serve
 from tests.conftest import fresh_database
 from tests.support.fake_upstream import FakeUpstream
+from tests.support.records import stored_generation as _generation
 
 MODEL = 'meta-llama/llama-3.1-8b-instruct'
 MESSAGES = [{'role': 'user', 'content': 'What is the weather in Paris?'}]
@@ -74,17 +75,6 @@ def upstream(gateway):
     yield gateway['upstream']
     gateway['upstream'].failures.clear()
     gateway['upstream'].retry_after.clear()
-
-
-def _generation(generation_id: str, wait: float = 5) -> Generation | None:
-    """The stored generation (journalled before the answer, in the database a moment later)."""
-    deadline = time.monotonic() + wait
-    while True:
-        with db.read_scope() as session:
-            found = session.get(Generation, generation_id)
-        if found is not None or time.monotonic() > deadline:
-            return found
-        time.sleep(0.02)
 
 
 def _read(gateway, generation_id: str) -> dict:

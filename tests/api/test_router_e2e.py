@@ -13,11 +13,12 @@ from services.accounts import create_account, current_account
 from services.catalog import get_catalog
 from services.keys import create_key
 from services.ledger import top_up
-from services.models import Generation, LedgerEntry
+from services.models import LedgerEntry
 from services.money import offer_cost_micros
 from tests.browser.conftest import screenshot, serve
 from tests.conftest import fresh_database
 from tests.support.fake_upstream import FakeUpstream
+from tests.support.records import stored_generation as _generation
 
 MODEL = 'meta-llama/llama-3.1-8b-instruct'
 MESSAGES = [{'role': 'user', 'content': 'Say hello. SECRET-PROMPT-TEXT'}]
@@ -59,16 +60,6 @@ def router(tmp_path_factory):
                 'base': base,
                 'secret': secret,
             }
-
-
-def _generation(generation_id: str, wait: float = 5) -> Generation:
-    deadline = time.monotonic() + wait
-    while True:
-        with db.session_scope() as session:
-            found = session.get(Generation, generation_id)
-        if found is not None or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
 
 
 def test_a_completion_is_routed_recorded_and_shown(router):
