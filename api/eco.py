@@ -138,6 +138,7 @@ def get_model(model_id: str, key: ListingKey, session: ReadSessionDep) -> dict:
 def _auto_entry(session, key) -> dict:
     """lowrouter/auto, with the auto pool and strategy in force for the calling key."""
     settings, _ = policies.effective(session, account_of(session, key), key.id)
+    policy = policies.to_policy(settings)  # an unset auto pool is the default pool, as routing reads it
     return {
         'id': AUTO_MODEL,
         'object': 'model',
@@ -148,8 +149,8 @@ def _auto_entry(session, key) -> dict:
             'lowrouter picks a model of the auto pool and one of its offers for each request, by the routing '
             "strategy set on Auto-routing (the account default or this key's override)."
         ),
-        'auto_pool': list(settings['auto_pool']),
-        'strategy': settings['strategy'],
+        'auto_pool': list(policy.auto_pool),
+        'strategy': policy.strategy,
     }
 
 

@@ -56,6 +56,10 @@ async def test_auto_is_listed_with_the_pool_in_force_for_the_key(api, account_id
         set_account_settings(session, account, {'strategy': 'lowest_carbon', 'auto_pool': [MINI]})
     one = (await api.get(f'/api/v1/models/{AUTO_MODEL}', headers=headers)).json()
     assert (one['auto_pool'], one['strategy']) == ([MINI], 'lowest_carbon')
+    with db.session_scope() as session:  # no pool of its own (null): the default pool, as routing reads it
+        set_account_settings(session, session.get(Account, account_id), {'auto_pool': None})
+    answer = await api.get('/api/v1/models', headers=headers)
+    assert answer.status_code == 200 and answer.json()['data'][0]['auto_pool'] == list(DEFAULT_AUTO_POOL)
 
 
 async def test_one_model_by_id_and_an_unknown_id(api, make_key):
