@@ -17,11 +17,15 @@ from nicegui import app, ui
 from sqlalchemy.exc import DBAPIError
 
 import pages  # noqa: F401  (registers every page)
-from api import background, docs, errors, page_guard, routers, security
+from api import docs, errors, page_guard, routers, security
 from api.login import LoginGate
-from services import auth, bootstrap, cli, db, db_check, gateway, recorder
+from cli import commands as cli
+from services import db, db_check
+from services.account import auth, bootstrap
 from services.config import Settings, configure, settings_from_args
-from services.upstreams import UpstreamConfigError, load_upstreams
+from services.routing import gateway, recorder
+from services.routing.upstreams import UpstreamConfigError, load_upstreams
+from workers import background
 
 SIMULATION = os.environ.get('NICEGUI_USER_SIMULATION') == 'true'
 

@@ -10,8 +10,8 @@ from api.deps import ReadKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES
 from api.schemas import KeyFilter, Moment
 from services.money import decimal_string
-from services.usage import credit_balance, spent_this_month
-from services.usage_report import GroupBy, usage_grouped
+from services.usage.report import GroupBy, usage_grouped
+from services.usage.totals import credit_balance, spent_this_month
 
 router = APIRouter(prefix='/api/v1', tags=['usage and credits'], responses=ERROR_RESPONSES)
 

@@ -10,13 +10,13 @@ from api.bodies import TopUpIn
 from api.deps import ManageKey, ReadKey, ReadSessionDep, SessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError, documented
 from api.schemas import InvoiceId, RecordId
-from services.billing_pdfs import invoice_pdf, receipt_pdf
-from services.invoices import get_invoice, invoices
-from services.ledger import TopUpError, get_receipt, receipts, top_up
+from services.billing.invoices import get_invoice, invoices
+from services.billing.ledger import TopUpError, get_receipt, receipts, top_up
+from services.billing.payments import DEFAULT_GATEWAY
+from services.billing.pdfs import invoice_pdf, receipt_pdf
 from services.models import Invoice, Receipt
 from services.money import decimal_string
-from services.outbox import email_receipt
-from services.payments import DEFAULT_GATEWAY
+from services.notifications.outbox import email_receipt
 
 router = APIRouter(prefix='/api/v1', tags=['credits and billing'], responses=ERROR_RESPONSES)
 TOP_UP_REFUSALS = {'payment': (402, 'payment_declined'), 'idempotency_key': (409, 'conflict')}

@@ -11,9 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
-from services.ingest import MAX_TOKENS, GenerationIn
-from services.retention import MAX_DAYS
-from services.trace_limits import depth_over
+from services.usage.ingest import MAX_TOKENS, GenerationIn
+from services.usage.retention import MAX_DAYS
+from services.usage.trace_limits import depth_over
 
 Scope = Literal['inference', 'ingest', 'read', 'manage']
 MAX_BATCH = 1000  # generations in one batch

@@ -19,17 +19,18 @@ from api.bodies import ChatRequest
 from api.chat_stream import Relay, RelayResponse
 from api.deps import cached_key_with
 from api.errors import ERROR_RESPONSES, NOT_STORED, APIError, error_body
-from services import db, hot_cache
+from services import db
 from services.catalog import get_catalog
-from services.gateway import get_gateway
-from services.inference import InferenceRefused, Plan, outcome, plan, upstream_body, usage_of
 from services.models import Account, ApiKey
-from services.policies import effective
-from services.recorder import get_recorder
-from services.routing import RoutingError, fall_back, mark_failed, mark_last_attempt
-from services.upstream_clients import Reply, UpstreamUnavailable
-from services.upstream_health import retry_after_seconds
-from services.usage import credit_balance
+from services.routing import hot_cache
+from services.routing.engine import RoutingError, fall_back, mark_failed, mark_last_attempt
+from services.routing.gateway import get_gateway
+from services.routing.inference import InferenceRefused, Plan, outcome, plan, upstream_body, usage_of
+from services.routing.policies import effective
+from services.routing.recorder import get_recorder
+from services.routing.upstream_clients import Reply, UpstreamUnavailable
+from services.routing.upstream_health import retry_after_seconds
+from services.usage.totals import credit_balance
 
 log = logging.getLogger('lowrouter')
 router = APIRouter(prefix='/api/v1', tags=['inference'], responses=ERROR_RESPONSES)
@@ -181,7 +182,7 @@ def _plan_from_memory(key: ApiKey, account: Account, body: dict) -> Plan | None:
 
 
 def _plan(key: ApiKey, account: Account, body: dict) -> Plan:
-    """Policy and route from memory (services/hot_cache.py); a write session only when a spend limit needs its
+    """Policy and route from memory (services/routing/hot_cache.py); a write session only when a spend limit needs its
     reservation stored."""
     balance = hot_cache.get(('balance', account.id), lambda: _read(credit_balance, account))
     settings = hot_cache.get(('policy', account.id, key.id), lambda: _read(effective, account, key.id)[0])

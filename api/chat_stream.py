@@ -18,9 +18,9 @@ import orjson
 from fastapi.responses import StreamingResponse
 from starlette.types import Send
 
-from services.inference import Plan, estimate_tokens, usage_of
-from services.routing import mark_failed, mark_last_attempt
-from services.upstream_clients import Reply, UpstreamUnavailable
+from services.routing.engine import mark_failed, mark_last_attempt
+from services.routing.inference import Plan, estimate_tokens, usage_of
+from services.routing.upstream_clients import Reply, UpstreamUnavailable
 
 DONE = b'data: [DONE]'
 Recorder = Callable[..., Awaitable[object]]

@@ -27,9 +27,10 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import APIError
-from services import db, hot_cache
-from services.keys import LAST_USED_RESOLUTION, authenticate_with_account, hash_secret, key_status, touch
+from services import db
+from services.keys.api_keys import LAST_USED_RESOLUTION, authenticate_with_account, hash_secret, key_status, touch
 from services.models import Account, ApiKey, utcnow
+from services.routing import hot_cache
 
 log = logging.getLogger('lowrouter')
 READERS = 16  # read requests with an open session, per process
@@ -135,7 +136,7 @@ def _claimed(key_id: int) -> Iterator[bool]:
 
 
 def require_cached(scope: str):
-    """`require`, for the router's hot path: the key and its account from services/hot_cache.py (a change in
+    """`require`, for the router's hot path: the key and its account from services/routing/hot_cache.py (a change in
     this process is seen at once, one in another process within a second); yields (key, account). Async: a
     cached key costs no worker-thread hop."""
 

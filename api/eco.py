@@ -11,10 +11,12 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.deps import Authorization, ReadKey, ReadSessionDep, account_of, require
 from api.errors import ERROR_RESPONSES, APIError, documented
-from services import eco, eco_calibration, policies
 from services.catalog import AUTO_MODEL, get_catalog
-from services.eco_impact import caveat_anchor, caveat_text, eco_impact
+from services.eco import calibration as eco_calibration
+from services.eco import estimate as eco
+from services.eco.impact import caveat_anchor, caveat_text, eco_impact
 from services.models import ApiKey
+from services.routing import policies
 
 router = APIRouter(prefix='/api/v1', tags=['eco'], responses=ERROR_RESPONSES)
 

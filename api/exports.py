@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ReadKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES
 from api.generations import Filters
-from services.exports import generations_csv
+from services.usage.exports import generations_csv
 
 router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPONSES)
 GZIP_LEVEL = 1  # ~4x smaller at well over 100 MB/s; the usual level 9 would be the export's bottleneck

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Path, Query
 from api.deps import ReadKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError
 from api.schemas import KeyFilter, Moment, generation_out
-from services.generation_queries import CursorError, GenerationFilter, page
 from services.models import Account
-from services.recorder import wait_stored
-from services.retention import was_pruned
-from services.usage import get_generation
+from services.routing.recorder import wait_stored
+from services.usage.generations import CursorError, GenerationFilter, page
+from services.usage.retention import was_pruned
+from services.usage.totals import get_generation
 
 router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPONSES)
 
@@ -58,7 +58,7 @@ def list_generations(
     },
 )
 def read_generation(session: ReadSessionDep, key: ReadKey, generation_id: Annotated[str, Path(max_length=100)]) -> dict:
-    wait_stored(generation_id)  # one the router answered a moment ago is found (services/recorder.py)
+    wait_stored(generation_id)  # one the router answered a moment ago is found (services/routing/recorder.py)
     generation = get_generation(session, key.account_id, generation_id)
     if generation is None:
         account = account_of(session, key)

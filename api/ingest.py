@@ -26,8 +26,12 @@ from api.deps import Authorization, authorize_with_account
 from api.errors import ERROR_RESPONSES, APIError
 from api.schemas import generation_out
 from services import db
+from services.billing.invoices import invoiced_until
 from services.catalog import get_catalog
-from services.ingest import (
+from services.keys.spend import ModelNotAllowed, SpendLimitReached, check_model, reserve_spend
+from services.models import Account, ApiKey
+from services.notifications.queue import check_low_balance_soon
+from services.usage.ingest import (
     CONTENT_FIELDS,
     IngestError,
     check_created_at,
@@ -37,10 +41,6 @@ from services.ingest import (
     prepare_generation,
     store_generations,
 )
-from services.invoices import invoiced_until
-from services.key_usage import ModelNotAllowed, SpendLimitReached, check_model, reserve_spend
-from services.models import Account, ApiKey
-from services.notifications import check_low_balance_soon
 
 router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPONSES)
 IdempotencyKey = Annotated[

@@ -8,8 +8,8 @@ from api.bodies import KeyChanges, KeyCreate, Rotation
 from api.deps import ManageKey, ReadSessionDep, SessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError
 from api.schemas import RecordId, key_out
-from services import keys as key_service
-from services.key_usage import key_month_usage, month_usage_by_key
+from services.keys import api_keys as key_service
+from services.keys.spend import key_month_usage, month_usage_by_key
 
 router = APIRouter(prefix='/api/v1', tags=['keys'], responses=ERROR_RESPONSES)
 

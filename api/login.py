@@ -1,7 +1,7 @@
 """The dashboard's login gate: every page asks for the password when one is configured.
 
 The HTTP API keeps using API keys and is not behind this gate. A session ends for good on sign-out (see
-services/auth.py): pages then redirect to /login, and an open tab's events are refused (api/page_guard.py).
+services/account/auth.py): pages then redirect to /login, and an open tab's events are refused (api/page_guard.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.auth import (
+from services.account.auth import (
     DEVICE_KEY,
     SESSION_KEY,
     TOKEN_KEY,
@@ -24,9 +24,9 @@ from services.auth import (
     login_config,
     start_session,
 )
-from services.auth import session_is_valid as _session_is_valid
+from services.account.auth import session_is_valid as _session_is_valid
+from services.account.login_throttle import client_address
 from services.config import get_settings
-from services.login_throttle import client_address
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_PREFIXES = ('/login', '/logout', '/api/', '/_nicegui', '/favicon')

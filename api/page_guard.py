@@ -15,7 +15,7 @@ from typing import Any
 
 from nicegui import Client, background_tasks, core, run
 
-from services.auth import current_epoch, login_config, session_is_valid
+from services.account.auth import current_epoch, login_config, session_is_valid
 
 PUBLIC_PAGES = ('/login',)
 SWEEP_S = 2.0

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from api.bodies import RetentionIn
 from api.deps import ManageKey, ReadKey, ReadSessionDep, SessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError
-from services.retention import MAX_DAYS, RetentionError, RetentionStatus, retention_status, set_retention
+from services.usage.retention import MAX_DAYS, RetentionError, RetentionStatus, retention_status, set_retention
 
 router = APIRouter(prefix='/api/v1', tags=['settings'], responses=ERROR_RESPONSES)
 

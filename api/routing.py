@@ -7,9 +7,9 @@ from fastapi import APIRouter
 from api.deps import ManageKey, ReadSessionDep, SessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError
 from api.schemas import RecordId
-from services import policies
-from services.keys import KeyNotFound
-from services.policies import PolicySettings
+from services.keys.api_keys import KeyNotFound
+from services.routing import policies
+from services.routing.policies import PolicySettings
 
 router = APIRouter(prefix='/api/v1', tags=['routing'], responses=ERROR_RESPONSES)
 

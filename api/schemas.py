@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import AfterValidator
 
-from services.key_usage import KeyMonth
-from services.keys import key_status
+from services.keys.api_keys import key_status
+from services.keys.spend import KeyMonth
 from services.models import ApiKey, Generation
 from services.money import decimal_string
-from services.trace_limits import displayable
+from services.usage.trace_limits import displayable
 
 MAX_ID = 2**31 - 1  # the largest id every database holds (ids are INTEGER columns: 32 bits on PostgreSQL)
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description='the id of the record')]

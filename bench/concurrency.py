@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.server import AppProcess  # noqa: E402
 from services import db  # noqa: E402
-from services.accounts import create_account  # noqa: E402
-from services.keys import create_key  # noqa: E402
+from services.account.accounts import create_account  # noqa: E402
+from services.keys.api_keys import create_key  # noqa: E402
 
 OUT = ROOT / 'bench' / 'out'
 GEN = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 400, 'completion_tokens': 120}

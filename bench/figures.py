@@ -18,9 +18,9 @@ from sqlmodel import select
 
 from bench.server import AppProcess
 from services import db
-from services.accounts import current_account
+from services.account.accounts import current_account
 from services.catalog import get_catalog
-from services.keys import create_key
+from services.keys.api_keys import create_key
 from services.models import Generation
 
 

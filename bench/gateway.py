@@ -43,10 +43,10 @@ from bench.report import Row, table  # noqa: E402
 from bench.server import AppProcess  # noqa: E402
 from bench.upstream import WORDS, UpstreamProcess  # noqa: E402
 from services import db  # noqa: E402
-from services.accounts import create_account  # noqa: E402
+from services.account.accounts import create_account  # noqa: E402
+from services.billing.ledger import top_up  # noqa: E402
 from services.catalog import get_catalog  # noqa: E402
-from services.keys import create_key  # noqa: E402
-from services.ledger import top_up  # noqa: E402
+from services.keys.api_keys import create_key  # noqa: E402
 
 MODEL = 'meta-llama/llama-3.1-8b-instruct'
 MESSAGES = [{'role': 'user', 'content': 'Say hello.'}]

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.catalog import AUTO_MODEL, get_catalog  # noqa: E402
-from services.routing import Policy, RoutingError, models_for, route  # noqa: E402
+from services.routing.engine import Policy, RoutingError, models_for, route  # noqa: E402
 
 POLICIES = (
     Policy(strategy='cheapest'),

@@ -6,9 +6,9 @@ from nicegui import ui
 
 from components.saving import save
 from services import db
-from services.accounts import current_account
-from services.inbox import latest, mark_all_read, mark_read, unread
+from services.account.accounts import current_account
 from services.models import Account, Notification
+from services.notifications.inbox import latest, mark_all_read, mark_read, unread
 from services.timeutil import format_local
 
 SHOWN = 10  # the latest notifications in the menu

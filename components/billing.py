@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from components.widgets import card
+from services.billing.payments import DEFAULT_GATEWAY
 from services.models import Account
 from services.money import format_money
-from services.payments import DEFAULT_GATEWAY
 
 CSS = """
 .lr-billing th { font-weight: 600; color: #475467; }

@@ -9,10 +9,10 @@ from nicegui import ui
 
 from components.widgets import card
 from services.catalog import display_name
-from services.dashboard import ModelUsage, UsageSummary
 from services.models import Account
 from services.money import format_money
 from services.units import carbon_text, carbon_unit, tokens_text
+from services.usage.dashboard import ModelUsage, UsageSummary
 
 PLOTLY_CONFIG = {'displayModeBar': False, 'responsive': True}
 METRICS = {'tokens': 'Tokens', 'carbon': 'Carbon'}

@@ -9,8 +9,8 @@ from nicegui import ui
 from components.safe import set_error
 from components.saving import save
 from components.widgets import card
-from services.accounts import current_account
-from services.settings import SettingError, baseline_choices, set_eco_baseline
+from services.account.accounts import current_account
+from services.account.settings import SettingError, baseline_choices, set_eco_baseline
 from services.units import energy_number, energy_unit
 
 CSS = """

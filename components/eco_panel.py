@@ -8,8 +8,8 @@ import re
 from nicegui import ui
 
 from components.widgets import card
-from services import eco
-from services.eco_impact import EcoImpact, caveat_anchor, caveat_text
+from services.eco import estimate as eco
+from services.eco.impact import EcoImpact, caveat_anchor, caveat_text
 from services.units import carbon_range_text, carbon_text, energy_range_text, energy_text
 
 NO_BREAK_HYPHEN = re.compile(r'(?<=\w)-(?=\w)')

@@ -10,7 +10,7 @@ from nicegui import ui
 
 from components.safe import set_error, set_props
 from services.catalog import get_catalog
-from services.keys import SCOPES
+from services.keys.api_keys import SCOPES
 from services.models import Account, ApiKey
 from services.money import MoneyError, currency_symbol, parse_amount, to_decimal
 from services.timeutil import local

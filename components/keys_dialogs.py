@@ -11,7 +11,7 @@ from components.key_form import KeyForm, limit_value, sentence
 from components.safe import set_error, set_props
 from components.saving import save
 from services import db
-from services.keys import (
+from services.keys.api_keys import (
     GRACE_PERIODS,
     SCOPES,
     KeyInputError,

@@ -1,5 +1,5 @@
 """The energy sections of the methodology page: the stamp, method (a) EcoLogits, method (b) calibrated, how
-the two make one range, and prompt tokens. Numbers come from services.methodology(_tables), never typed."""
+the two make one range, and prompt tokens. Numbers come from services.eco.methodology(_tables), never typed."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from nicegui import ui
 
 from components.card_table import card_table
 from components.methodology_blocks import anchor, fact, prose, section, source_cell, sub
-from services import methodology as m
-from services import methodology_tables as t
+from services.eco import methodology as m
+from services.eco import methodology_tables as t
 
 
 def version_section() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from services.ingest import recorded_at
 from services.models import Account
 from services.timeutil import format_local
+from services.usage.ingest import recorded_at
 
 
 def pruned_notice(account: Account, generation_id: str) -> None:

@@ -10,7 +10,7 @@ from components.card_table import card_table
 from components.routing_form import provider_label, region_label
 from components.widgets import card
 from services.models import Account
-from services.route_stats import RouteStats, StatsWindow
+from services.routing.route_stats import RouteStats, StatsWindow
 from services.timeutil import format_local
 
 DASH = '—'

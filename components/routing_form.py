@@ -11,7 +11,7 @@ from components.key_form import sentence
 from components.safe import set_error, set_props
 from services.catalog import display_name, get_catalog
 from services.money import MoneyError, format_money, parse_amount
-from services.policies import FIELDS, PolicyError
+from services.routing.policies import FIELDS, PolicyError
 
 STRATEGY_LABELS = {
     'cheapest': 'Cheapest',

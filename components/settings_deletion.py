@@ -7,8 +7,8 @@ from nicegui import run, ui
 from components.saving import save
 from components.widgets import card
 from services import db
-from services.account_deletion import AccountDeletionError, check_confirmation, delete_account
-from services.account_export import ExportError, build_export, export_file_name
+from services.account.deletion import AccountDeletionError, check_confirmation, delete_account
+from services.account.export import ExportError, build_export, export_file_name
 from services.models import Account
 
 DELETED = (

@@ -8,10 +8,10 @@ from nicegui import ui
 from components.safe import set_props
 from components.saving import save
 from components.widgets import card
-from services.inbox import PrefsError, prefs, update_prefs
-from services.mailer import smtp_settings
 from services.models import Account
 from services.money import currency_symbol, to_decimal
+from services.notifications.inbox import PrefsError, prefs, update_prefs
+from services.notifications.mailer import smtp_settings
 
 TOGGLES = {
     'low_balance': ('Low balance', 'When the balance drops below the threshold; once each time it does.'),

@@ -8,10 +8,10 @@ from components.safe import set_error
 from components.saving import save
 from components.widgets import card
 from services import db
-from services.accounts import current_account, time_zones
+from services.account.accounts import current_account, time_zones
+from services.account.settings import SettingError, money_has_moved, update_profile
 from services.catalog import get_catalog
 from services.models import Account
-from services.settings import SettingError, money_has_moved, update_profile
 from services.timeutil import format_local
 
 

@@ -7,9 +7,10 @@ from nicegui import ui
 from components.saving import save
 from components.widgets import card
 from services import db
-from services.accounts import get_account
+from services.account.accounts import get_account
 from services.models import Account, utcnow
-from services.retention import (
+from services.timeutil import format_local
+from services.usage.retention import (
     MAX_DAYS,
     RetentionError,
     RetentionStatus,
@@ -19,7 +20,6 @@ from services.retention import (
     set_retention,
     validate_days,
 )
-from services.timeutil import format_local
 
 MODES = {'all': 'Keep every generation', 'days': 'Delete generations older than a number of days'}
 CSS = """

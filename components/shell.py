@@ -11,8 +11,8 @@ from components import theme
 from components.bell import notification_bell
 from components.saving import save
 from services import db
-from services.accounts import current_account, remove_demo_data
-from services.auth import login_config
+from services.account.accounts import current_account, remove_demo_data
+from services.account.auth import login_config
 from services.models import Account
 
 NAV = (

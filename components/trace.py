@@ -10,7 +10,7 @@ from nicegui import ui
 from components.attempts import OK, attempts_section, outcome_words, should_show
 from components.widgets import card
 from services.timeutil import local
-from services.trace_limits import displayable
+from services.usage.trace_limits import displayable
 
 STATUS_STYLE = {
     'picked': ('check_circle', 'text-green-700', 'picked'),

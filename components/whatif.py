@@ -11,8 +11,8 @@ from components.charts import plotly_chart
 from services.catalog import display_name
 from services.models import Account
 from services.money import format_money
+from services.routing.whatif import Preview
 from services.units import carbon_text, carbon_unit, energy_text, energy_unit
-from services.whatif import Preview
 
 CSS = """
 .lr-metric { border: 1px solid #eaecf0; border-radius: 10px; padding: 8px 12px; min-width: 0; display: grid;

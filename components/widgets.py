@@ -8,10 +8,10 @@ from nicegui import ui
 
 from components.safe import set_props
 from services.catalog import display_name
-from services.dashboard import UsageSummary
 from services.models import Account
 from services.money import format_money
 from services.units import tokens_text
+from services.usage.dashboard import UsageSummary
 
 
 def card(title: str, *, subtitle: str | None = None) -> ui.card:

@@ -16,16 +16,16 @@ from components.saving import save
 from components.shell import frame
 from components.widgets import card
 from services import db
-from services.accounts import current_account
-from services.billing_pdfs import receipt_pdf
+from services.account.accounts import current_account
+from services.billing.ledger import MAX_TOP_UP, MIN_TOP_UP, PRESETS, TopUpError, get_receipt, receipts, top_up
+from services.billing.payments import DEFAULT_GATEWAY
+from services.billing.pdfs import receipt_pdf
 from services.db import Session
-from services.ledger import MAX_TOP_UP, MIN_TOP_UP, PRESETS, TopUpError, get_receipt, receipts, top_up
 from services.models import Account, Receipt
 from services.money import MoneyError, currency_symbol, format_money, parse_amount
-from services.outbox import email_receipt
-from services.payments import DEFAULT_GATEWAY
+from services.notifications.outbox import email_receipt
 from services.timeutil import format_local, local
-from services.usage import credit_balance, spent_this_month
+from services.usage.totals import credit_balance, spent_this_month
 
 AMOUNT_HELP = 'Enter an amount like 50.00'
 RECEIPT_COLUMNS = [

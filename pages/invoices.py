@@ -7,8 +7,8 @@ from nicegui import run, ui
 from components import billing
 from components.shell import frame
 from services import db
-from services.billing_pdfs import invoice_pdf
-from services.invoices import get_invoice, invoices
+from services.billing.invoices import get_invoice, invoices
+from services.billing.pdfs import invoice_pdf
 from services.models import Account, Invoice
 from services.money import format_money
 from services.timeutil import format_local, local

@@ -7,8 +7,8 @@ from nicegui import ui
 from components.keys_dialogs import KeyDialogs
 from components.shell import frame
 from services import db
-from services.key_usage import KeyMonth, month_usage_by_key
-from services.keys import key_status, list_keys
+from services.keys.api_keys import key_status, list_keys
+from services.keys.spend import KeyMonth, month_usage_by_key
 from services.models import Account, ApiKey
 from services.money import format_money
 from services.timeutil import format_local

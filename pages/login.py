@@ -8,7 +8,7 @@ from nicegui import ui
 
 from components import theme
 from components.safe import set_error, set_props
-from services.auth import local_path
+from services.account.auth import local_path
 
 KNOWN_ERRORS = re.compile(r'That password is not right\.|Too many [a-z -]+\. Try again in \d{1,5} s\.')
 

@@ -1,6 +1,6 @@
 """/eco/methodology: how every energy and carbon number is computed (eco-2), its sources, caveats and versions.
 
-Every number on this page comes from services.methodology and services.methodology_tables, which read the code
+Every number on this page comes from services.eco.methodology and services.eco.methodology_tables, which read the code
 and data that compute the records. Tables turn into one card per row on phones (CSS below, no JavaScript).
 """
 
@@ -12,8 +12,8 @@ from components import methodology_energy as energy
 from components.card_table import card_table
 from components.methodology_blocks import anchor, disclosure_cell, prose, section, sub
 from components.shell import frame
-from services import methodology as m
-from services import methodology_tables as t
+from services.eco import methodology as m
+from services.eco import methodology_tables as t
 
 CSS = """
 .lr-method [id] { scroll-margin-top: 72px; }

@@ -15,9 +15,9 @@ from components.shell import frame
 from components.whatif import WhatIf, refusal_text
 from components.widgets import card
 from services import db
-from services.keys import KeyNotFound, key_status, list_keys
+from services.keys.api_keys import KeyNotFound, key_status, list_keys
 from services.models import Account, ApiKey
-from services.policies import (
+from services.routing.policies import (
     PolicyError,
     account_settings,
     clear_key_override,
@@ -28,9 +28,9 @@ from services.policies import (
     set_key_override,
     validate,
 )
-from services.route_stats import DAYS as STATS_DAYS
-from services.route_stats import StatsWindow, provider_stats
-from services.whatif import Preview, preview
+from services.routing.route_stats import DAYS as STATS_DAYS
+from services.routing.route_stats import StatsWindow, provider_stats
+from services.routing.whatif import Preview, preview
 
 CSS = """
 .lr-override { display: inline-block; padding: 0 8px; border-radius: 6px; background: #dcefe4; color: #17563e;

@@ -11,14 +11,15 @@ from components.pruned import pruned_notice
 from components.shell import frame
 from components.trace import routing_trace_card
 from components.widgets import card
-from services import db, eco
+from services import db
 from services.catalog import get_catalog
+from services.eco import estimate as eco
 from services.models import Account, Generation
 from services.money import format_money
-from services.retention import was_pruned
 from services.timeutil import format_local
 from services.units import carbon_range_text, carbon_text, carbon_unit, energy_range_text, energy_text, energy_unit
-from services.usage import get_generation, key_name
+from services.usage.retention import was_pruned
+from services.usage.totals import get_generation, key_name
 
 GRID_BASIS = {  # a record's grid_basis in words (eco-1 records have none)
     'region': "the serving region's own grid",

@@ -7,7 +7,7 @@ from nicegui import ui
 from components.safe import set_error
 from components.saving import save
 from components.shell import frame
-from services.accounts import AccountError, create_account, current_account, time_zones
+from services.account.accounts import AccountError, create_account, current_account, time_zones
 from services.catalog import get_catalog
 from services.db import Session
 

@@ -15,7 +15,7 @@ from ecologits.electricity_mix_repository import electricity_mixes
 
 from services.catalog import Catalog, get_catalog
 
-DEFAULT_PUE = 1.2  # provider not in the catalog (same figure as services.eco)
+DEFAULT_PUE = 1.2  # provider not in the catalog (same figure as services.eco.estimate)
 DEFAULT_PUE_RANGE = (1.1, DEFAULT_PUE, 1.4)
 ASSUMED_PUE = 'industry-typical assumption'  # how providers.csv marks a PUE nobody published
 WORLD_ZONE = 'WOR'

@@ -15,11 +15,11 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from services import db
-from services.accounts import create_account
+from services.account.accounts import create_account
 from services.models import Account
 
 SERVER_URL = os.environ.get('LOWROUTER_DATABASE_URL', '')
-# the router's journals (services/journal.py) of test servers stay out of the working tree
+# the router's journals (services/routing/_journal.py) of test servers stay out of the working tree
 os.environ.setdefault('LOWROUTER_JOURNAL_DIR', tempfile.mkdtemp(prefix='lowrouter-journals-'))
 
 

@@ -5,8 +5,8 @@ import pytest
 from nicegui.testing import User
 
 from services import db
-from services.accounts import create_account
-from services.keys import create_key
+from services.account.accounts import create_account
+from services.keys.api_keys import create_key
 
 
 @pytest.fixture(autouse=True)

@@ -24,10 +24,10 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy import update
 
 from services import db
-from services.accounts import create_account
+from services.account.accounts import create_account
+from services.billing.ledger import top_up
 from services.catalog import get_catalog
-from services.keys import SCOPES, create_key
-from services.ledger import top_up
+from services.keys.api_keys import SCOPES, create_key
 from services.models import ApiKey
 from tests.browser.conftest import serve
 from tests.conftest import fresh_database

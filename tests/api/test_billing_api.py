@@ -1,9 +1,9 @@
 from sqlmodel import func, select
 
 from services import db
-from services.billing_pdfs import invoice_pdf, receipt_pdf
-from services.invoices import get_invoice
-from services.ledger import get_receipt
+from services.billing.invoices import get_invoice
+from services.billing.ledger import get_receipt
+from services.billing.pdfs import invoice_pdf, receipt_pdf
 from services.models import Account, Invoice
 
 

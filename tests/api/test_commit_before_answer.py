@@ -16,9 +16,9 @@ import pytest
 from sqlmodel import SQLModel, select, text
 
 from services import db
-from services.keys import create_key, hash_secret
+from services.keys.api_keys import create_key, hash_secret
 from services.models import Account, ApiKey, Generation, LedgerEntry, Outbox, Receipt, RoutingPolicy
-from services.policies import set_key_override
+from services.routing.policies import set_key_override
 from tests.support.live_app import disk_full, live_app
 
 GEN = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 120, 'completion_tokens': 30}

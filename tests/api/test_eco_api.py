@@ -6,12 +6,12 @@ from sqlmodel import func, select
 
 from components.eco_panel import unbroken
 from services import db
+from services.account.settings import set_eco_baseline
 from services.catalog import get_catalog
-from services.eco_impact import eco_impact
-from services.ingest import record_generation
+from services.eco.impact import eco_impact
 from services.models import Account, Generation
-from services.settings import set_eco_baseline
 from services.units import carbon_text, energy_text
+from services.usage.ingest import record_generation
 
 L70 = 'meta-llama/llama-3.1-70b-instruct'
 
@@ -128,7 +128,8 @@ async def test_models_lists_energy_and_carbon_per_offer(api, account_id, make_ke
 
 
 async def test_models_show_the_review_band_and_vendor_figures_beside_the_estimate(api, make_key):
-    from services import eco, eco_calibration
+    from services.eco import calibration as eco_calibration
+    from services.eco import estimate as eco
 
     response = await api.get('/api/v1/models', headers=make_key('read'))
     assert response.status_code == 200

@@ -10,10 +10,11 @@ from decimal import Decimal
 from sqlmodel import func, select
 
 from api import exports as api_exports
-from services import db, exports
+from services import db
 from services.catalog import get_catalog
 from services.models import Generation
 from services.money import MICROS
+from services.usage import exports
 
 
 def _offers():

@@ -8,13 +8,14 @@ import httpx
 import openai
 import pytest
 
-from services import db, hot_cache
-from services.accounts import create_account
+from services import db
+from services.account.accounts import create_account
+from services.billing.ledger import top_up
 from services.catalog import get_catalog
-from services.keys import create_key
-from services.ledger import top_up
+from services.keys.api_keys import create_key
 from services.models import Account
-from services.policies import set_account_settings
+from services.routing import hot_cache
+from services.routing.policies import set_account_settings
 from tests.browser.conftest import serve
 from tests.conftest import fresh_database
 from tests.support.fake_upstream import FakeUpstream

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import func, select
 
-from services import db, eco
+from services import db
 from services.catalog import get_catalog
+from services.eco import estimate as eco
 from services.models import Generation, UsageHour
 
 GEN = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 812, 'completion_tokens': 240}

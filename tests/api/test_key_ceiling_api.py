@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import select
 
 from services import db
-from services.key_grants import KeyForbidden
-from services.keys import bulk_update, create_key, rotate_key, update_key
+from services.keys._grants import KeyForbidden
+from services.keys.api_keys import bulk_update, create_key, rotate_key, update_key
 from services.models import Account, ApiKey
 
 ALL = ['inference', 'ingest', 'read', 'manage']

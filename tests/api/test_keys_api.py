@@ -4,7 +4,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from services import db
-from services.keys import hash_secret
+from services.keys.api_keys import hash_secret
 from services.models import ApiKey
 
 GEN = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 100, 'completion_tokens': 50}

@@ -6,12 +6,12 @@ import openai
 import pytest
 
 from services import db
-from services.accounts import create_account
+from services.account.accounts import create_account
 from services.catalog import AUTO_MODEL, get_catalog
-from services.keys import create_key
+from services.keys.api_keys import create_key
 from services.models import Account
-from services.policies import set_account_settings
-from services.routing import DEFAULT_AUTO_POOL
+from services.routing.engine import DEFAULT_AUTO_POOL
+from services.routing.policies import set_account_settings
 from tests.browser.conftest import serve
 from tests.conftest import fresh_database
 

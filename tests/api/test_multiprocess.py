@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import func, select
 
 from services import db
-from services.accounts import create_account
-from services.keys import create_key
+from services.account.accounts import create_account
+from services.keys.api_keys import create_key
 from services.models import Generation, UsageHour
 from tests.browser.conftest import serve
 from tests.conftest import fresh_database

@@ -2,11 +2,11 @@
 
 from datetime import datetime, timedelta
 
-from api.background import prune_round
 from services import db
-from services.ingest import new_generation_id
 from services.models import Account, utcnow
-from services.retention import cutoff_for
+from services.usage.ingest import new_generation_id
+from services.usage.retention import cutoff_for
+from workers.background import prune_round
 
 GEN = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 812, 'completion_tokens': 240}
 

@@ -8,13 +8,14 @@ import openai
 import pytest
 from sqlmodel import select
 
-from services import db, hot_cache
-from services.accounts import create_account, current_account
+from services import db
+from services.account.accounts import create_account, current_account
+from services.billing.ledger import top_up
 from services.catalog import get_catalog
-from services.keys import create_key
-from services.ledger import top_up
+from services.keys.api_keys import create_key
 from services.models import LedgerEntry
 from services.money import offer_cost_micros
+from services.routing import hot_cache
 from tests.browser.conftest import screenshot, serve
 from tests.conftest import fresh_database
 from tests.support.fake_upstream import FakeUpstream

@@ -138,7 +138,7 @@ def test_short_passwords_are_refused_at_start(tmp_path):
 
 
 def test_hash_password_refuses_short_ones(monkeypatch, capsys):
-    from services import cli
+    from cli import commands as cli
 
     monkeypatch.setattr('getpass.getpass', lambda prompt='': 'eleven char')
     assert cli.hash_password_command() == 2

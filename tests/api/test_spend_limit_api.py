@@ -8,12 +8,12 @@ import pytest
 from sqlmodel import func, select
 
 from services import db
-from services.delivery_worker import sweep
-from services.ingest import record_generation
-from services.invoices import ensure_invoices, month_bounds
-from services.keys import create_key
+from services.billing.invoices import ensure_invoices, month_bounds
+from services.keys.api_keys import create_key
 from services.models import Account, Generation, Invoice, KeySpend, UsageHour, utcnow
 from services.timeutil import local
+from services.usage.ingest import record_generation
+from workers.delivery import sweep
 
 GEN = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 100, 'completion_tokens': 50}
 

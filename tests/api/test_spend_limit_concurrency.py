@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import func, select
 
 from services import db
-from services.accounts import create_account
+from services.account.accounts import create_account
+from services.billing.ledger import top_up
 from services.catalog import get_catalog
-from services.keys import create_key
-from services.ledger import top_up
+from services.keys.api_keys import create_key
 from services.models import Account, Generation, KeySpend
 from services.money import offer_cost_micros
 from tests.browser.conftest import serve

@@ -5,9 +5,9 @@ from nicegui.testing import User
 
 from services import db
 from services.catalog import get_catalog
-from services.ingest import GenerationIn, prepare_generation, store_generations
 from services.models import Account
-from services.trace_limits import MAX_BYTES, MAX_DEPTH
+from services.usage.ingest import GenerationIn, prepare_generation, store_generations
+from services.usage.trace_limits import MAX_BYTES, MAX_DEPTH
 
 GEN = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 812, 'completion_tokens': 240}
 

@@ -7,8 +7,8 @@ import pytest
 
 from bench.server import AppProcess
 from services import db
-from services.accounts import create_account
-from services.keys import create_key
+from services.account.accounts import create_account
+from services.keys.api_keys import create_key
 from tests.conftest import fresh_database
 
 UNKNOWN = ('/api', '/api/', '/api/nope', '/api/v1', '/api/v1/', '/api/v1/nope', '/api/v1/chat/completionsX')

@@ -8,11 +8,12 @@ import pytest
 from playwright.sync_api import expect
 
 from components.eco_panel import unbroken
-from services import db, eco
-from services.accounts import create_account, current_account
-from services.eco_impact import caveat_text, eco_impact
-from services.ingest import record_generation
-from services.settings import set_eco_baseline
+from services import db
+from services.account.accounts import create_account, current_account
+from services.account.settings import set_eco_baseline
+from services.eco import estimate as eco
+from services.eco.impact import caveat_text, eco_impact
+from services.usage.ingest import record_generation
 from tests.browser.conftest import no_horizontal_overflow, screenshot, serve
 from tests.conftest import fresh_database
 

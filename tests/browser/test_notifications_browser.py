@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services import db
-from services.accounts import create_account
-from services.ingest import record_generation
-from services.ledger import top_up
+from services.account.accounts import create_account
+from services.billing.ledger import top_up
+from services.usage.ingest import record_generation
 from tests.browser.conftest import SCREENSHOTS, fresh_database, no_horizontal_overflow, serve
 from tests.services.test_outbox import Mailbox
 

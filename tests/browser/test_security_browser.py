@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 
 from services import db
-from services.accounts import create_account
-from services.keys import create_key
+from services.account.accounts import create_account
+from services.keys.api_keys import create_key
 from services.models import ApiKey
 from tests.browser.conftest import DESKTOP, MOBILE, screenshot, serve
 from tests.conftest import fresh_database

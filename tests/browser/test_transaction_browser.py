@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from services import db
-from services.accounts import create_account
-from services.ingest import record_generation
+from services.account.accounts import create_account
+from services.usage.ingest import record_generation
 from tests.browser.conftest import DESKTOP, MOBILE, no_horizontal_overflow, screenshot, serve
 from tests.conftest import fresh_database
 from tests.ui.test_transaction_trace import MODEL, candidates, trace

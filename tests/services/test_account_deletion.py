@@ -7,16 +7,17 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from services import notifications, policies
-from services.account_deletion import AccountDeletionError, delete_account
-from services.account_export import build_export
-from services.accounts import create_account
-from services.ingest import record_generation
-from services.invoices import ensure_invoices
-from services.keys import create_key
-from services.ledger import top_up
+from services.account.accounts import create_account
+from services.account.deletion import AccountDeletionError, delete_account
+from services.account.export import build_export
+from services.billing.invoices import ensure_invoices
+from services.billing.ledger import top_up
+from services.keys.api_keys import create_key
 from services.models import ACCOUNT_TABLES, Account, ApiKey, Invoice, Outbox, Receipt, utcnow
+from services.notifications import queue as notifications
+from services.routing import policies
 from services.timeutil import local
+from services.usage.ingest import record_generation
 
 MODELS = ('openai/gpt-4o-mini', 'mistral/mistral-small', 'openai/gpt-4o')
 

@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from services import auth, login_throttle
-from services.login_throttle import ACCOUNT_ATTEMPTS, ACCOUNT_WINDOW_S, LOCKOUT_S, MAX_FAILURES, client_address
+from services.account import auth, login_throttle
+from services.account.login_throttle import ACCOUNT_ATTEMPTS, ACCOUNT_WINDOW_S, LOCKOUT_S, MAX_FAILURES, client_address
 
 PASSWORD = 'right-password-long'
 WRONG = 'That password is not right.'

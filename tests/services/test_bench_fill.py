@@ -6,10 +6,10 @@ from sqlmodel import Session, select
 
 from bench.fill import fill, request_pool, schedule
 from services import db
-from services.accounts import create_account
-from services.ingest import record_generation
+from services.account.accounts import create_account
 from services.models import ApiKey, Generation, KeySpend
-from services.rollups import ROLLUPS
+from services.usage.ingest import record_generation
+from services.usage.rollups import ROLLUPS
 from tests.conftest import fresh_database
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

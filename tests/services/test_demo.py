@@ -4,12 +4,12 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from services import db
-from services.accounts import create_account
+from services.account.accounts import create_account
+from services.account.demo import DEMO_KEYS, create_demo_account, demo_traffic
 from services.catalog import get_catalog
-from services.demo import DEMO_KEYS, create_demo_account, demo_traffic
-from services.ingest import record_generation
 from services.models import ApiKey, Generation, UsageHour
-from services.usage import credit_balance
+from services.usage.ingest import record_generation
+from services.usage.totals import credit_balance
 
 NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 COMPARED = (
@@ -60,7 +60,7 @@ def test_demo_bulk_path_equals_recording_one_by_one(session, account):
     traffic = demo_traffic(catalog, [key] * len(DEMO_KEYS), random.Random(3), NOW)
     payloads = [payload for _, (_, payload) in zip(range(300), traffic, strict=False)]
 
-    from services.ingest import prepare_generation, store_generations
+    from services.usage.ingest import prepare_generation, store_generations
 
     bulk = [prepare_generation(catalog, account, p, api_key_id=key.id) for p in payloads]
     store_generations(session, bulk)
@@ -87,7 +87,7 @@ def _rollups(session, account_id=None):
 def test_the_demo_has_traffic_today_even_just_after_midnight(tmp_path):
     from zoneinfo import ZoneInfo
 
-    from services.demo import DEMO_TIMEZONE, MIN_TODAY
+    from services.account.demo import DEMO_TIMEZONE, MIN_TODAY
 
     just_after = datetime(2026, 11, 26, 0, 3, tzinfo=ZoneInfo(DEMO_TIMEZONE)).astimezone(UTC)
     midnight = just_after - timedelta(minutes=3)

@@ -12,7 +12,7 @@ import pypdf
 import pypdfium2
 import pytest
 
-from services.documents import (
+from services.billing._documents import (
     Emissions,
     InvoiceDoc,
     InvoiceLine,
@@ -22,7 +22,7 @@ from services.documents import (
     render_invoice,
     render_receipt,
 )
-from services.eco import LEGACY_VERSION, METHODOLOGY_VERSION
+from services.eco.estimate import LEGACY_VERSION, METHODOLOGY_VERSION
 from services.money import format_money
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,7 +131,7 @@ def test_the_bytes_do_not_depend_on_the_process():
     """Font subsetting and page-count placeholders must not leak hash seeds or random ids into the file."""
     script = (
         'import sys\n'
-        'from services.documents import render_invoice\n'
+        'from services.billing._documents import render_invoice\n'
         'from tests.services.test_documents import sample_invoice\n'
         'sys.stdout.buffer.write(render_invoice(sample_invoice()))\n'
     )

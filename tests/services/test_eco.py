@@ -8,8 +8,11 @@ import pytest
 from ecologits.tracers.utils import PROVIDER_CONFIG_MAP, llm_impacts
 from ecologits.utils.range_value import RangeValue
 
-from services import eco, eco_calibration, eco_ecologits, eco_legacy
 from services.catalog import DATA, get_catalog, load_catalog
+from services.eco import _ecologits as eco_ecologits
+from services.eco import _legacy as eco_legacy
+from services.eco import calibration as eco_calibration
+from services.eco import estimate as eco
 
 CATALOG = get_catalog()
 MODELS = sorted(CATALOG.models)

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import select
 
-from services import eco
 from services.catalog import get_catalog
-from services.eco_impact import caveat_text, eco_impact
-from services.eco_verdict import NO_USAGE, Comparison, verdict_sentence
-from services.ingest import record_generation
+from services.eco import estimate as eco
+from services.eco._verdict import NO_USAGE, Comparison, verdict_sentence
+from services.eco.impact import caveat_text, eco_impact
 from services.models import Generation
 from services.units import carbon_text, energy_text
+from services.usage.ingest import record_generation
 
 L8 = 'meta-llama/llama-3.1-8b-instruct'  # published sizes
 L70 = 'meta-llama/llama-3.1-70b-instruct'
@@ -437,7 +437,7 @@ def _record_at(session, account, model, moments, completion=400):
 
 
 def test_an_exact_window_counts_the_generations_from_since_to_before_until(session, account):
-    from services.mailer import last_week
+    from services.notifications.mailer import last_week
 
     week = last_week(account.timezone, datetime(2026, 4, 1, 12, tzinfo=UTC))  # Paris: March 23 to 30, 167 hours
     assert (week.start, week.end) == (datetime(2026, 3, 22, 23, tzinfo=UTC), datetime(2026, 3, 29, 22, tzinfo=UTC))

@@ -14,14 +14,16 @@ import pytest
 from sqlalchemy import delete, func
 from sqlmodel import select
 
-from services import db, eco, eco_recompute
-from services.accounts import create_account
+from services import db
+from services.account.accounts import create_account
 from services.catalog import get_catalog
-from services.eco_recompute import recompute
-from services.ingest import parse, prepare_generation, record_generation, store_generations
-from services.keys import create_key
+from services.eco import estimate as eco
+from services.eco import recompute as eco_recompute
+from services.eco.recompute import recompute
+from services.keys.api_keys import create_key
 from services.models import Account, Generation, RouteHour, UsageDay, UsageHour
-from services.rollups import DAILY, USAGE, rebuild_rollups
+from services.usage.ingest import parse, prepare_generation, record_generation, store_generations
+from services.usage.rollups import DAILY, USAGE, rebuild_rollups
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)

@@ -16,13 +16,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, func, insert, select
 
-from services import csv_lines, db, exports
-from services.accounts import create_account
-from services.exports import COLUMNS, generations_csv, safe_cell
-from services.generation_queries import GenerationFilter, filtered
-from services.keys import create_key
+from services import db
+from services.account.accounts import create_account
+from services.keys.api_keys import create_key
 from services.models import Generation
 from services.money import decimal_string
+from services.usage import _csv_lines as csv_lines
+from services.usage import exports
+from services.usage.exports import COLUMNS, generations_csv, safe_cell
+from services.usage.generations import GenerationFilter, filtered
 
 FLOATS = dict(
     energy_wh_low=0.1,

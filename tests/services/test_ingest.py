@@ -6,9 +6,9 @@ from sqlalchemy import func, inspect
 from sqlmodel import select
 
 from services.catalog import get_catalog
-from services.ingest import IngestError, record_generation
 from services.models import Generation, UsageHour
-from services.rollups import SUMS, rebuild_rollups
+from services.usage.ingest import IngestError, record_generation
+from services.usage.rollups import SUMS, rebuild_rollups
 
 
 def _count(session, table):

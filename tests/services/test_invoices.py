@@ -6,14 +6,14 @@ import pypdf
 from sqlalchemy import func
 from sqlmodel import select
 
-from services.billing_pdfs import invoice_pdf, receipt_pdf
+from services.billing._pdf_layout import money
+from services.billing.invoices import current_draft, ensure_invoices, invoices
+from services.billing.ledger import top_up
+from services.billing.pdfs import invoice_pdf, receipt_pdf
 from services.catalog import get_catalog
-from services.ingest import record_generation
-from services.invoices import current_draft, ensure_invoices, invoices
-from services.ledger import top_up
 from services.models import Generation, Invoice, LedgerEntry, UsageHour
-from services.pdf_layout import money
 from services.units import CARBON_UNITS, ENERGY_UNITS
+from services.usage.ingest import record_generation
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 

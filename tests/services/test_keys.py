@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 
 from services import db
-from services.keys import KeyInputError, authenticate, bulk_update, create_key, key_status, rotate_key, update_key
+from services.keys.api_keys import (
+    KeyInputError,
+    authenticate,
+    bulk_update,
+    create_key,
+    key_status,
+    rotate_key,
+    update_key,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,7 +76,7 @@ def test_create_key_from_the_command_line(tmp_path, database_url):
 
 
 def test_a_refused_bulk_action_changes_nothing_even_if_the_caller_commits(session, account):
-    from services.keys import revoke_key
+    from services.keys.api_keys import revoke_key
 
     active = create_key(session, account, name='active', scopes=['read']).key
     revoked = create_key(session, account, name='gone', scopes=['read']).key

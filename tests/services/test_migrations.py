@@ -29,12 +29,12 @@ def test_migrations_build_the_whole_schema_on_an_empty_database(database_url):
 def test_upgrading_again_is_a_no_op_that_keeps_data(database_url):
     db.init_db(database_url)
     with db.session_scope() as session:
-        from services.accounts import create_account
+        from services.account.accounts import create_account
 
         create_account(session, name='Keep me')
     assert db.init_db(database_url) is False
     with db.session_scope() as session:
-        from services.accounts import current_account
+        from services.account.accounts import current_account
 
         assert current_account(session).name == 'Keep me'
 
@@ -50,7 +50,7 @@ def test_a_new_rollup_is_filled_from_existing_data_by_its_migration(database_url
 
     db.init_db(database_url)
     with db.session_scope() as session:
-        from services.accounts import create_account
+        from services.account.accounts import create_account
 
         _history(session, create_account(session, name='Old data'), count=120)
     # going below 0012 drops its eco-2 columns (embodied sums), which the way back up cannot know again
@@ -84,7 +84,7 @@ def test_upgrading_from_eco1_keeps_its_records_readable_with_empty_eco2_columns(
     from alembic import command
     from sqlalchemy import MetaData, Table, insert, select
 
-    from services.accounts import create_account
+    from services.account.accounts import create_account
     from services.models import Generation, UsageDay, UsageHour
 
     db.init_db(database_url)

@@ -12,19 +12,20 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import func, select
 
-from services import db, outbox
-from services.accounts import create_account
-from services.billing_pdfs import receipt_pdf
+from services import db
+from services.account.accounts import create_account
+from services.billing.ledger import top_up
+from services.billing.pdfs import receipt_pdf
 from services.catalog import get_catalog
-from services.eco_impact import eco_impact
-from services.eco_verdict import verdict_sentence
-from services.ingest import record_generation
-from services.keys import create_key
-from services.ledger import top_up
-from services.mailer import last_week
+from services.eco._verdict import verdict_sentence
+from services.eco.impact import eco_impact
+from services.keys.api_keys import create_key
 from services.models import Account, ApiKey, Generation, KeySpend, Notification, Outbox, utcnow
+from services.notifications import outbox
+from services.notifications.mailer import last_week
 from services.timeutil import local
 from services.units import carbon_range_text, carbon_text, carbon_unit
+from services.usage.ingest import record_generation
 
 
 class Mailbox:
@@ -299,9 +300,9 @@ def _spend(usage_id: int, micros: int) -> None:
 
 
 def test_a_worker_round_issues_last_months_invoice_and_mails_it_with_its_pdf(smtp, mailable):
-    from services.billing_pdfs import invoice_pdf
-    from services.delivery_worker import run_once
+    from services.billing.pdfs import invoice_pdf
     from services.models import Invoice
+    from workers.delivery import run_once
 
     with db.session_scope() as session:
         for day in (datetime(2026, 1, 20, tzinfo=UTC), datetime(2026, 2, 10, tzinfo=UTC)):

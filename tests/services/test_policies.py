@@ -4,8 +4,9 @@ stored policy nor the routing trace describes a setting that was not applied."""
 import pytest
 
 from services.catalog import get_catalog
-from services.keys import create_key
-from services.policies import (
+from services.keys.api_keys import create_key
+from services.routing.engine import models_for, route
+from services.routing.policies import (
     PolicyError,
     account_settings,
     effective,
@@ -14,7 +15,6 @@ from services.policies import (
     set_key_override,
     to_policy,
 )
-from services.routing import models_for, route
 
 MODEL = 'openai/gpt-4o-mini'
 

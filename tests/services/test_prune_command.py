@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
-from services.accounts import create_account
-from services.ingest import record_generation
+from services.account.accounts import create_account
 from services.models import Account, Generation, utcnow
-from services.retention import cutoff_for, set_retention
 from services.timeutil import format_local
+from services.usage.ingest import record_generation
+from services.usage.retention import cutoff_for, set_retention
 
 ROOT = Path(__file__).resolve().parents[2]
 

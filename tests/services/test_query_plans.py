@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 from sqlalchemy import event, text
 
 from services.catalog import get_catalog
-from services.dashboard import top_models, usage_today
-from services.eco_impact import eco_impact
-from services.ingest import record_generation
-from services.usage import credit_balance, get_generation, recent_generations, spent_this_month
+from services.eco.impact import eco_impact
+from services.usage.dashboard import top_models, usage_today
+from services.usage.ingest import record_generation
+from services.usage.totals import credit_balance, get_generation, recent_generations, spent_this_month
 
 
 def _statements_of(session, work) -> list[tuple[str, object]]:
@@ -73,10 +73,10 @@ def _full_scan(dialect: str, plan: str) -> bool:
 def test_api_listing_export_and_retry_queries_use_indexes(session, account):
     from datetime import timedelta
 
-    from services.generation_queries import GenerationFilter, page
-    from services.ingest import find_existing_many
-    from services.keys import create_key
-    from services.whatif import preview
+    from services.keys.api_keys import create_key
+    from services.routing.whatif import preview
+    from services.usage.generations import GenerationFilter, page
+    from services.usage.ingest import find_existing_many
 
     offer = get_catalog().offers[0]
     key = create_key(session, account, name='k', scopes=['ingest']).key

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import delete, update
 
 from services import db
-from services.accounts import create_account
+from services.account.accounts import create_account
 from services.models import RouteHour, UsageHour
 from tests.services.test_rollups import _history, _snapshot
 

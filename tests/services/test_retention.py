@@ -7,15 +7,16 @@ import pytest
 from sqlmodel import func, select
 
 from services import db
-from services.accounts import create_account
+from services.account.accounts import create_account
+from services.billing.invoices import build_snapshot, current_draft, ensure_invoices, invoices, month_bounds
+from services.billing.ledger import top_up
 from services.catalog import get_catalog
-from services.dashboard import top_models, usage_today
-from services.eco_impact import eco_impact
-from services.ingest import new_generation_id, record_generation
-from services.invoices import build_snapshot, current_draft, ensure_invoices, invoices, month_bounds
-from services.ledger import top_up
+from services.eco.impact import eco_impact
 from services.models import Account, Generation, LedgerEntry, UsageHour, utcnow
-from services.retention import (
+from services.usage.dashboard import top_models, usage_today
+from services.usage.ingest import new_generation_id, record_generation
+from services.usage.report import usage_grouped
+from services.usage.retention import (
     MAX_DAYS,
     RetentionError,
     cutoff_for,
@@ -25,8 +26,7 @@ from services.retention import (
     set_retention,
     was_pruned,
 )
-from services.usage import credit_balance, spent_this_month
-from services.usage_report import usage_grouped
+from services.usage.totals import credit_balance, spent_this_month
 from tests.services.test_query_plans import _full_scan, _plan, _statements_of
 
 NOW = utcnow()

@@ -7,11 +7,11 @@ from sqlalchemy import delete, func
 from sqlmodel import select
 
 from services.catalog import get_catalog
-from services.ingest import parse, record_generation
-from services.keys import create_key
+from services.keys.api_keys import create_key
 from services.models import Generation, RouteHour, UsageDay, UsageHour
-from services.rollups import ROLLUPS, rebuild_rollups, usage_window
-from services.whatif import preview
+from services.routing.whatif import preview
+from services.usage.ingest import parse, record_generation
+from services.usage.rollups import ROLLUPS, rebuild_rollups, usage_window
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
 
@@ -130,8 +130,8 @@ def test_concurrent_batches_sharing_buckets_never_deadlock(engine):
     import threading
 
     from services import db
-    from services.accounts import create_account
-    from services.ingest import prepare_generation, store_generations
+    from services.account.accounts import create_account
+    from services.usage.ingest import prepare_generation, store_generations
 
     with db.session_scope() as session:
         account = create_account(session, name='Busy')

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.accounts import create_account
-from services.ingest import record_generation
-from services.route_stats import provider_stats
+from services.account.accounts import create_account
+from services.routing.route_stats import provider_stats
+from services.usage.ingest import record_generation
 from tests.services.test_query_plans import _full_scan, _plan, _statements_of
 
 NOW = datetime.now(UTC).replace(microsecond=0)

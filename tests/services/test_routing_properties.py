@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.catalog import AUTO_MODEL, get_catalog
-from services.routing import Policy, RoutingError, carbon_g_per_1k_tokens, fall_back, models_for, route
+from services.routing.engine import Policy, RoutingError, carbon_g_per_1k_tokens, fall_back, models_for, route
 
 CATALOG = get_catalog()
 MODELS = sorted(CATALOG.models)
@@ -91,9 +91,9 @@ def test_unconfigured_providers_are_never_picked():
 def test_changing_defaults_cannot_leave_a_key_override_unusable(session, account):
     import pytest
 
-    from services.keys import create_key
-    from services.policies import PolicyError, set_account_settings, set_key_override, validate
-    from services.whatif import preview
+    from services.keys.api_keys import create_key
+    from services.routing.policies import PolicyError, set_account_settings, set_key_override, validate
+    from services.routing.whatif import preview
 
     key = create_key(session, account, name='k', scopes=['inference']).key
     set_account_settings(session, account, {'strategy': 'fixed_provider', 'fixed_provider': 'openai'})

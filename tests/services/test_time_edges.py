@@ -8,15 +8,15 @@ import pytest
 from sqlmodel import func, select
 
 from services import db
-from services.accounts import create_account
-from services.delivery_worker import sweep
-from services.demo import create_demo_account
-from services.ingest import record_generation
-from services.invoices import MAX_ISSUED_PER_CALL, ensure_invoices, month_bounds
-from services.key_usage import key_month_usage, month_usage_by_key
-from services.keys import create_key
+from services.account.accounts import create_account
+from services.account.demo import create_demo_account
+from services.billing.invoices import MAX_ISSUED_PER_CALL, ensure_invoices, month_bounds
+from services.keys.api_keys import create_key
+from services.keys.spend import key_month_usage, month_usage_by_key
 from services.models import Account, Invoice, KeySpend, UsageHour
 from services.timeutil import local, month_start_utc, utc
+from services.usage.ingest import record_generation
+from workers.delivery import sweep
 
 YEAR_ONE = datetime(1, 1, 1, tzinfo=UTC)
 GEN = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 100, 'completion_tokens': 50}

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from services.upstream_clients import UpstreamUnavailable, client_for
-from services.upstreams import Upstream
+from services.routing.upstream_clients import UpstreamUnavailable, client_for
+from services.routing.upstreams import Upstream
 from tests.support.fake_upstream import FakeUpstream
 
 BODY = {'model': 'llama-3.1-8b-instruct', 'messages': [{'role': 'user', 'content': 'Hello'}]}

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.upstream_health import (
+from services.routing.upstream_health import (
     COOL_OFF,
     FAILURES_TO_TRIP,
     MAX_COOL_OFF,

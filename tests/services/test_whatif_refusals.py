@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-from services.ingest import record_generation
-from services.keys import create_key
-from services.whatif import preview
+from services.keys.api_keys import create_key
+from services.routing.whatif import preview
+from services.usage.ingest import record_generation
 
 NOW = datetime.now(UTC)
 # (model, provider, region, requests with the key, requests without a key)

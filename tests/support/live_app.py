@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, text
 
 from bench.server import AppProcess
 from services import db
-from services.accounts import create_account
-from services.keys import create_key
+from services.account.accounts import create_account
+from services.keys.api_keys import create_key
 from tests.conftest import fresh_database
 
 ALL_SCOPES = ['inference', 'ingest', 'read', 'manage']

@@ -4,12 +4,13 @@ import zipfile
 from nicegui.testing import User
 from sqlmodel import func, select
 
-from services import db, notifications
-from services.accounts import create_account
-from services.ingest import record_generation
-from services.keys import create_key
-from services.ledger import top_up
+from services import db
+from services.account.accounts import create_account
+from services.billing.ledger import top_up
+from services.keys.api_keys import create_key
 from services.models import ACCOUNT_TABLES, Account, Generation
+from services.notifications import queue as notifications
+from services.usage.ingest import record_generation
 
 
 def _seed() -> int:

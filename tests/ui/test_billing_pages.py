@@ -4,17 +4,17 @@ from nicegui.testing import User
 from sqlmodel import func, select
 
 from services import db
-from services.accounts import create_account, current_account
-from services.billing_pdfs import invoice_pdf, receipt_pdf
-from services.delivery_worker import sweep
-from services.ingest import record_generation
-from services.invoices import month_bounds
-from services.ledger import top_up
+from services.account.accounts import create_account, current_account
+from services.billing.invoices import month_bounds
+from services.billing.ledger import top_up
+from services.billing.payments import DEFAULT_GATEWAY, PaymentError
+from services.billing.pdfs import invoice_pdf, receipt_pdf
 from services.models import Invoice, LedgerEntry, Receipt
 from services.money import format_money
-from services.payments import DEFAULT_GATEWAY, PaymentError
 from services.timeutil import local
-from services.usage import credit_balance
+from services.usage.ingest import record_generation
+from services.usage.totals import credit_balance
+from workers.delivery import sweep
 
 
 def _account(currency: str = 'EUR', timezone: str = 'Europe/Paris'):

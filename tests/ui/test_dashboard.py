@@ -5,11 +5,11 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from services import db
-from services.accounts import create_account
-from services.ingest import record_generation
+from services.account.accounts import create_account
 from services.models import Generation, LedgerEntry
 from services.money import format_money
-from services.usage import credit_balance, spent_this_month
+from services.usage.ingest import record_generation
+from services.usage.totals import credit_balance, spent_this_month
 
 MODELS = ['openai/gpt-4o-mini', 'mistral/mistral-small', 'openai/gpt-4o']
 
@@ -44,7 +44,7 @@ async def test_the_four_widgets_and_the_balance_from_the_service(user: User):
     for title in ('Credit balance', 'Usage today', 'Top models (last 30 days)', 'Eco impact'):
         await user.should_see(title)
     with db.session_scope() as session:
-        from services.accounts import current_account
+        from services.account.accounts import current_account
 
         account = current_account(session)
         balance = credit_balance(session, account)
@@ -114,7 +114,7 @@ async def test_recent_transactions_show_times_in_the_account_time_zone(user: Use
 
 
 async def test_the_key_filter_from_the_keys_page(user: User):
-    from services.keys import create_key
+    from services.keys.api_keys import create_key
 
     with db.session_scope() as session:
         account = create_account(session, name='Acme')

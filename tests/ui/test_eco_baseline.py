@@ -4,9 +4,10 @@ size is published, in one unit, in the table, the phone list and the picker."""
 from nicegui import ui
 from nicegui.testing import User
 
-from services import db, eco
-from services.accounts import create_account
+from services import db
+from services.account.accounts import create_account
 from services.catalog import get_catalog
+from services.eco import estimate as eco
 from services.units import ENERGY_UNITS
 
 

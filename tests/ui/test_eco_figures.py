@@ -6,12 +6,13 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
 
-from services import db, eco
-from services.accounts import create_account
+from services import db
+from services.account.accounts import create_account
 from services.catalog import get_catalog
-from services.ingest import record_generation
+from services.eco import estimate as eco
 from services.models import Generation, UsageHour
 from services.units import CARBON_UNITS, ENERGY_UNITS, carbon_unit
+from services.usage.ingest import record_generation
 
 
 def _record(model: str, provider: str, region: str) -> Generation:
@@ -152,7 +153,7 @@ async def test_the_dashboard_table_shows_every_carbon_figure_in_one_unit(user: U
 
 def test_the_top_models_bars_label_their_carbon_in_one_unit(account):
     from components.charts import top_models_figure
-    from services.dashboard import ModelUsage
+    from services.usage.dashboard import ModelUsage
 
     usages = [
         ModelUsage('openai/gpt-4o', 10, 1000, 10, 2.5, 0.5),

@@ -5,12 +5,13 @@ import pytest
 from nicegui.testing import User
 
 from components.eco_panel import unbroken
-from services import db, eco
-from services.accounts import create_account, current_account
+from services import db
+from services.account.accounts import create_account, current_account
 from services.catalog import get_catalog
-from services.eco_impact import caveat_text, eco_impact
-from services.ingest import record_generation
+from services.eco import estimate as eco
+from services.eco.impact import caveat_text, eco_impact
 from services.units import carbon_range_text, carbon_text, energy_range_text, energy_text
+from services.usage.ingest import record_generation
 
 MODEL = 'meta-llama/llama-3.1-70b-instruct'
 OLD_STAMP = 'eco-2 · EcoLogits 0.11.3 · data 00000000'

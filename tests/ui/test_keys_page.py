@@ -7,8 +7,8 @@ from nicegui.testing import User
 from sqlmodel import func, select
 
 from services import db
-from services.accounts import create_account, current_account
-from services.keys import authenticate, create_key, key_status
+from services.account.accounts import create_account, current_account
+from services.keys.api_keys import authenticate, create_key, key_status
 from services.models import ApiKey
 
 

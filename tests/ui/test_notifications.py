@@ -5,9 +5,9 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from services import db
-from services.accounts import create_account
+from services.account.accounts import create_account
 from services.models import Account, Notification
-from services.notifications import queue, unread_count
+from services.notifications.queue import queue, unread_count
 
 # The bell tests turn the low-balance alert off: the app's background round would otherwise add one to the
 # empty account at any moment, between a test's steps.

@@ -12,12 +12,12 @@ from sqlmodel import func, select
 
 from components.saving import NOT_SAVED
 from services import db
-from services.accounts import create_account
-from services.keys import create_key
-from services.ledger import top_up
+from services.account.accounts import create_account
+from services.billing.ledger import top_up
+from services.keys.api_keys import create_key
 from services.models import Account, ApiKey, Invoice, LedgerEntry, Notification, Receipt
-from services.notifications import queue
-from services.policies import account_settings, key_override, set_key_override
+from services.notifications.queue import queue
+from services.routing.policies import account_settings, key_override, set_key_override
 
 
 @contextmanager

@@ -4,12 +4,12 @@ from nicegui import ui
 from nicegui.testing import User
 
 from services import db
-from services.accounts import create_account, current_account
-from services.dashboard import usage_today
-from services.ingest import record_generation
-from services.ledger import top_up
+from services.account.accounts import create_account, current_account
+from services.billing.ledger import top_up
 from services.money import format_money
 from services.units import tokens_text
+from services.usage.dashboard import usage_today
+from services.usage.ingest import record_generation
 
 
 def _set(user: User, label: str, value: str) -> None:

@@ -7,11 +7,11 @@ from nicegui import ui
 from nicegui.testing import User
 
 from services import db
-from services.accounts import create_account, current_account
-from services.ingest import new_generation_id, record_generation
+from services.account.accounts import create_account, current_account
 from services.models import Account, utcnow
-from services.retention import prune, set_retention
 from services.timeutil import format_local
+from services.usage.ingest import new_generation_id, record_generation
+from services.usage.retention import prune, set_retention
 
 
 def _account_with_history(days_ago=(45, 40, 2)) -> tuple[Account, list[str]]:

@@ -9,11 +9,11 @@ from nicegui.testing import User
 
 from components.whatif import change_text, metric_text
 from services import db
-from services.accounts import create_account
+from services.account.accounts import create_account
 from services.catalog import AUTO_MODEL, get_catalog
-from services.ingest import record_generation
-from services.keys import create_key
-from services.policies import (
+from services.keys.api_keys import create_key
+from services.routing.engine import models_for, route
+from services.routing.policies import (
     BUILT_IN,
     account_settings,
     effective,
@@ -22,10 +22,10 @@ from services.policies import (
     set_key_override,
     to_policy,
 )
-from services.route_stats import provider_stats
-from services.routing import models_for, route
+from services.routing.route_stats import provider_stats
+from services.routing.whatif import preview
 from services.timeutil import format_local, local
-from services.whatif import preview
+from services.usage.ingest import record_generation
 from tests.services.test_route_stats import seed_routes
 
 # (requested model, model, provider, region, prompt tokens, completion tokens, requests)
@@ -339,7 +339,7 @@ async def test_the_providers_card_shows_the_week_of_each_provider_and_region(use
 
 
 async def test_the_providers_card_of_a_busy_week_says_it_read_only_the_newest(user: User, monkeypatch):
-    monkeypatch.setattr('services.route_stats.ROW_LIMIT', 5)  # a busy week, in small
+    monkeypatch.setattr('services.routing.route_stats.ROW_LIMIT', 5)  # a busy week, in small
     with db.session_scope() as session:
         account = create_account(session, name='Busy', currency='USD', timezone='UTC')
         seed_routes(session, account)

@@ -3,9 +3,9 @@ from nicegui.testing import User
 from sqlmodel import func, select
 
 from services import db
-from services.accounts import create_account, current_account
-from services.ingest import record_generation
+from services.account.accounts import create_account, current_account
 from services.models import Account, Generation
+from services.usage.ingest import record_generation
 
 
 async def test_an_empty_installation_goes_to_onboarding_and_creates_the_account(user: User):

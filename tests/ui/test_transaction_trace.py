@@ -11,11 +11,11 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from services import db
-from services.accounts import create_account, current_account
+from services.account.accounts import create_account, current_account
 from services.catalog import get_catalog
-from services.ingest import record_generation
 from services.models import Generation
 from services.money import format_money
+from services.usage.ingest import record_generation
 
 MODEL = 'openai/gpt-4o-mini'
 ZONE = 'Europe/Paris'

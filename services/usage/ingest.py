@@ -1,0 +1,328 @@
+"""Ingestion: the one way a generation enters the database (demo data, the API and the router alike).
+
+A generation and its hourly rollup are written in the same transaction. Prompt and response content
+is dropped before anything else happens: there is no column for it.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from services.catalog import Catalog, get_catalog
+from services.eco import estimate as eco
+from services.keys.spend import add_spend
+from services.models import Account, Generation, utcnow
+from services.money import MoneyError, offer_cost_micros, parse_amount
+from services.usage.rollups import add_to_rollups
+from services.usage.trace_limits import RoutingTrace
+
+CONTENT_FIELDS = frozenset(
+    {'prompt', 'messages', 'input', 'response', 'completion', 'output', 'content', 'choices', 'text'}
+)
+MAX_TOKENS = 10_000_000  # per request; more is not a real request
+ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz'
+ID_TIME_DIGITS = 9
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks differ a little; a generation further ahead has not happened
+MAX_BACKDATE = timedelta(days=90)  # the oldest created_at a client may give, invoiced months aside
+
+
+class IngestError(ValueError):
+    """A generation that cannot be recorded; `field` names the offending input."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f'{field}: {message}')
+        self.field = field
+        self.message = message
+
+
+class GenerationIn(BaseModel):
+    """What a caller may say about a generation. Only model and token counts are required."""
+
+    model_config = ConfigDict(extra='ignore', str_strip_whitespace=True)
+
+    model: str = Field(min_length=1, max_length=120)
+    prompt_tokens: int = Field(ge=0, le=MAX_TOKENS)
+    completion_tokens: int = Field(ge=0, le=MAX_TOKENS)
+    provider: str | None = Field(default=None, max_length=60)
+    region: str | None = Field(default=None, max_length=60)
+    requested_model: str | None = Field(default=None, max_length=120)
+    created_at: datetime | None = None
+    latency_ms: int | None = Field(default=None, ge=0, le=3_600_000)
+    ttft_ms: int | None = Field(default=None, ge=0, le=3_600_000)  # time to first token, of a stream
+    cost: Decimal | None = Field(default=None, ge=0, le=Decimal('1000000'))
+    external_id: str | None = Field(default=None, min_length=1, max_length=200)
+    status: Literal['completed', 'failed', 'cancelled'] = 'completed'  # cancelled: the client went away
+    routing_trace: RoutingTrace | None = None  # at most 16 levels deep and 64 KB (services/usage/trace_limits.py)
+
+    @field_validator('created_at')
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError('needs a time zone, e.g. 2026-11-24T10:15:00Z')
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+09:00 is before the first representable time
+            raise ValueError('is out of range') from None
+
+    @field_validator('cost', mode='before')
+    @classmethod
+    def _no_float_cost(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            raise ValueError('give the cost as a decimal string, e.g. "0.000266"')
+        return value
+
+
+def record_generation(
+    session: Session,
+    account: Account,
+    data: Mapping[str, Any] | GenerationIn,
+    *,
+    api_key_id: int | None = None,
+    idempotency_key: str | None = None,
+    catalog: Catalog | None = None,
+    generation_id: str | None = None,
+) -> tuple[Generation, bool]:
+    """Validate, price, estimate and store one generation with its rollup. Returns (record, created).
+
+    A retry with the same idempotency key or external id returns the first record and writes nothing.
+    """
+    payload = parse(data)
+    existing = find_existing(session, account.id, idempotency_key, payload.external_id)
+    if existing is not None:
+        return existing, False
+    row = prepare_generation(
+        catalog or get_catalog(),
+        account,
+        payload,
+        api_key_id=api_key_id,
+        idempotency_key=idempotency_key,
+        generation_id=generation_id,
+    )
+    try:
+        with session.begin_nested():
+            store_generations(session, [row])
+    except IntegrityError:  # a concurrent retry won the race: answer with its record
+        existing = find_existing(session, account.id, idempotency_key, payload.external_id)
+        if existing is None:
+            raise
+        return existing, False
+    return Generation.model_validate(row), True
+
+
+def check_created_at(
+    created_at: datetime | None, invoiced_until: datetime | None, *, now: datetime | None = None
+) -> None:
+    """Refuse a time more than 5 minutes ahead, more than 90 days back, or in an already invoiced period."""
+    if created_at is None:
+        return
+    now = now or utcnow()
+    if created_at > now + FUTURE_TOLERANCE:
+        raise IngestError('created_at', f'is more than 5 minutes in the future (it is {_iso(now)} now)')
+    if created_at < now - MAX_BACKDATE:
+        raise IngestError('created_at', f'is more than {MAX_BACKDATE.days} days ago; give a later time')
+    if invoiced_until is not None and created_at < invoiced_until:
+        raise IngestError(
+            'created_at', f'falls in a month already invoiced; give a time from {_iso(invoiced_until)} on'
+        )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def parse(data: Mapping[str, Any] | GenerationIn) -> GenerationIn:
+    if isinstance(data, GenerationIn):
+        return data
+    cleaned = {k: v for k, v in data.items() if k not in CONTENT_FIELDS}
+    try:
+        return GenerationIn.model_validate(cleaned)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = '.'.join(str(p) for p in first['loc']) or 'body'
+        raise IngestError(field, first['msg'].removeprefix('Value error, ')) from None
+
+
+def find_existing(
+    session: Session, account_id: int, idempotency_key: str | None, external_id: str | None
+) -> Generation | None:
+    for column, value in ((Generation.idempotency_key, idempotency_key), (Generation.external_id, external_id)):
+        if value:
+            found = session.exec(select(Generation).where(Generation.account_id == account_id, column == value)).first()
+            if found is not None:
+                return found
+    return None
+
+
+def find_existing_many(
+    session: Session, account_id: int, wanted: list[tuple[str | None, str | None]]
+) -> list[Generation | None]:
+    """`find_existing` for many (idempotency key, external id) pairs with two queries in all."""
+    found: dict[tuple[str, str], Generation] = {}
+    for name, column in (('idempotency', Generation.idempotency_key), ('external', Generation.external_id)):
+        values = {pair[name == 'external'] for pair in wanted} - {None, ''}
+        for chunk in _chunks(sorted(values), 500):
+            query = select(Generation).where(Generation.account_id == account_id, column.in_(chunk))
+            for g in session.exec(query):
+                found[(name, getattr(g, column.key))] = g
+    return [found.get(('idempotency', i)) or found.get(('external', e)) for i, e in wanted]
+
+
+def _chunks(values: list[str], size: int):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def prepare_generation(
+    catalog: Catalog,
+    account: Account,
+    payload: GenerationIn,
+    *,
+    api_key_id: int | None = None,
+    idempotency_key: str | None = None,
+    rng: random.Random | None = None,
+    now: datetime | None = None,
+    generation_id: str | None = None,
+) -> dict[str, Any]:
+    """The columns of the record to store, computed from the catalog alone (pure: no database)."""
+    if payload.model not in catalog.models:
+        raise IngestError('model', f'unknown model {payload.model!r}; see GET /api/v1/models')
+    if payload.region is not None and payload.region not in catalog.regions:
+        raise IngestError('region', f'unknown region {payload.region!r}')
+    if payload.provider is not None and payload.provider not in catalog.providers:
+        raise IngestError('provider', f'unknown provider {payload.provider!r}')
+    offer = _resolve_offer(catalog, payload)
+    provider = payload.provider or offer.provider
+    region = payload.region or offer.region
+    if payload.cost is not None:
+        try:
+            cost = parse_amount(payload.cost)
+        except MoneyError as error:
+            raise IngestError('cost', str(error)) from None
+    else:
+        cost = offer_cost_micros(catalog, offer, payload.prompt_tokens, payload.completion_tokens, account.currency)
+    impact = eco.estimate(
+        catalog,
+        payload.model,
+        provider,
+        region,
+        payload.completion_tokens,
+        prompt_tokens=payload.prompt_tokens,
+        latency_ms=payload.latency_ms,
+    )
+    return dict(
+        # seeded (demo, benchmark) histories are recorded as they happen: their ids carry created_at
+        id=generation_id or new_generation_id(rng, now or (payload.created_at if rng is not None else None)),
+        account_id=account.id,
+        api_key_id=api_key_id,
+        external_id=payload.external_id,
+        idempotency_key=idempotency_key,
+        created_at=payload.created_at or now or utcnow(),
+        requested_model=payload.requested_model or payload.model,
+        model=payload.model,
+        provider=provider,
+        region=region,
+        prompt_tokens=payload.prompt_tokens,
+        completion_tokens=payload.completion_tokens,
+        total_tokens=payload.prompt_tokens + payload.completion_tokens,
+        latency_ms=payload.latency_ms,
+        ttft_ms=payload.ttft_ms,
+        status=payload.status,
+        cost_micros=cost,
+        currency=account.currency,
+        **impact.columns(),  # energy, carbon, embodied, grid, PUE, methodology stamp, estimated
+        routing_trace=strip_content(payload.routing_trace) if payload.routing_trace else None,
+    )
+
+
+def store_generations(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert generations (column dicts from `prepare_generation`) and add them to their hourly rollups,
+    in the caller's transaction."""
+    if not rows:
+        return 0
+    session.execute(insert(Generation.__table__), rows)  # Core: the ORM's bulk machinery costs more than the row
+    add_to_totals(session, rows)
+    return len(rows)
+
+
+def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add stored generations (column dicts) to the hourly rollups and to their keys' spend, in the caller's
+    transaction: every writer of generations calls this, so totals and spend limits cannot drift apart."""
+    add_to_rollups(session, rows)
+    add_spend(
+        session,
+        ((r['account_id'], r['api_key_id'], recording_hour(r), r['cost_micros']) for r in rows if r['api_key_id']),
+    )
+
+
+def recording_hour(row: Mapping[str, Any]) -> datetime:
+    """The UTC hour a generation was recorded in: its id says (seeded histories are recorded as they happen)."""
+    moment = recorded_at(row['id']) or row['created_at']
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def new_generation_id(rng: random.Random | None = None, now: datetime | None = None) -> str:
+    """'gen-' + the recording time in milliseconds (9 base-36 digits) + 11 random characters.
+
+    Leading with the time keeps new ids at the end of the primary-key index (cheap inserts at any size)
+    and tells, for an id that is no longer stored, whether it was recorded before the last pruning."""
+    millis = int((now or utcnow()).timestamp() * 1000)
+    bits = rng.getrandbits(64) if rng is not None else secrets.randbits(64)
+    return 'gen-' + _base36(millis, ID_TIME_DIGITS) + _base36(bits, 20 - ID_TIME_DIGITS)
+
+
+def _base36(number: int, digits: int) -> str:
+    """The last `digits` base-36 digits of `number`, zero-padded."""
+    out = []
+    for _ in range(digits):
+        number, digit = divmod(number, 36)
+        out.append(ID_ALPHABET[digit])
+    return ''.join(reversed(out))
+
+
+def recorded_at(generation_id: str) -> datetime | None:
+    """When a generation id was issued by `new_generation_id` (None if it is not one of ours)."""
+    stamp = generation_id.removeprefix('gen-')[:ID_TIME_DIGITS]
+    if not generation_id.startswith('gen-') or len(generation_id) != 24 or any(c not in ID_ALPHABET for c in stamp):
+        return None
+    try:
+        return datetime.fromtimestamp(int(stamp, 36) / 1000, UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def strip_content(value: Any) -> Any:
+    """Drop any content-bearing key at any depth (a trace describes decisions, never text)."""
+    if isinstance(value, dict):
+        return {k: strip_content(v) for k, v in value.items() if k not in CONTENT_FIELDS}
+    if isinstance(value, list):
+        return [strip_content(v) for v in value]
+    return value
+
+
+def _resolve_offer(catalog: Catalog, payload: GenerationIn):
+    offers = [
+        o
+        for o in catalog.offers_for(payload.model)
+        if payload.provider in (None, o.provider) and payload.region in (None, o.region)
+    ]
+    if offers:
+        return min(offers, key=lambda o: (o.input_usd_per_mtok + o.output_usd_per_mtok, o.provider, o.region))
+    if payload.provider is not None and payload.region is not None and payload.cost is not None:
+        # An outside router served it somewhere we do not list: keep what it says, priced by its own cost.
+        return catalog.cheapest_offer(payload.model)
+    field = 'region' if payload.region is not None else 'provider'
+    raise IngestError(
+        field, f'{payload.model} is not offered by that provider/region; give a cost or see GET /api/v1/models'
+    )
