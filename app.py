@@ -1,11 +1,7 @@
 """lowrouter: the operator dashboard of an LLM router that cares about carbon.
 
 python app.py [--host H] [--port P] [--db URL] [--no-demo]
-python app.py create-key --name NAME --scopes read,ingest
-python app.py hash-password        # for LOWROUTER_DASHBOARD_PASSWORD_HASH
-python app.py prune                # delete generations older than each account's retention setting now
-python app.py rebuild-rollups      # recompute the hourly rollups from the raw generations (repair)
-python app.py eco-recompute        # recompute eco figures recorded under an earlier methodology
+python app.py --help               # every option, and every command (cli/) with one line each
 """
 
 from __future__ import annotations
@@ -16,13 +12,13 @@ import sys
 from nicegui import app, ui
 from sqlalchemy.exc import DBAPIError
 
+import cli
 import pages  # noqa: F401  (registers every page)
 from api import docs, errors, page_guard, routers, security
 from api.login import LoginGate
-from cli import commands as cli
 from services import db, db_check
 from services.account import auth, bootstrap
-from services.config import Settings, configure, settings_from_args
+from services.config import Settings, configure
 from services.routing import gateway, recorder
 from services.routing.upstreams import UpstreamConfigError, load_upstreams
 from workers import background
@@ -40,20 +36,10 @@ if not any(m.cls is security.PageSecurityPolicy for m in app.user_middleware):
 page_guard.install()
 
 
-COMMANDS = {
-    'create-key': cli.create_key_command,
-    'prune': cli.prune_command,
-    'rebuild-rollups': cli.rebuild_rollups_command,
-    'eco-recompute': cli.eco_recompute_command,
-}
-
-
 def main(argv: list[str]) -> None:
-    if argv[:1] == ['hash-password']:
-        sys.exit(cli.hash_password_command())
-    if argv[:1] and argv[0] in COMMANDS:
-        sys.exit(_command(COMMANDS[argv[0]], argv[1:]))
-    settings = configure(Settings() if SIMULATION else settings_from_args(argv))
+    if cli.is_command(argv):
+        sys.exit(cli.run_command(argv))
+    settings = configure(Settings() if SIMULATION else cli.server_settings(argv))
     auth.login_config.cache_clear()  # the environment of this start (each user-simulation test starts anew)
     if problem := auth.password_problem() or _settings_problem(settings) or db_check.url_problem(settings.database_url):
         print(f'lowrouter: {problem}', file=sys.stderr)
@@ -102,16 +88,6 @@ def main(argv: list[str]) -> None:
         session_middleware_kwargs={'https_only': settings.secure_cookies, 'same_site': 'lax'},  # always HttpOnly
         proxy_headers=False,  # uvicorn believes X-Forwarded-For from any loopback peer: see LOWROUTER_TRUSTED_PROXIES
     )
-
-
-def _command(command, argv: list[str]) -> int:
-    """A command-line action on the database: one clear line and status 2 when it cannot be used."""
-    settings = Settings()
-    try:
-        return command(argv, settings)
-    except (DBAPIError, OSError) as error:
-        print(f'lowrouter: {db_check.open_problem(settings.database_url, error)}', file=sys.stderr)
-        return 2
 
 
 def _settings_problem(settings: Settings) -> str | None:

@@ -30,7 +30,7 @@ from services.billing.invoices import invoiced_until
 from services.catalog import get_catalog
 from services.keys.spend import ModelNotAllowed, SpendLimitReached, check_model, reserve_spend
 from services.models import Account, ApiKey
-from services.notifications.queue import check_low_balance_soon
+from services.notifications.outbox import check_low_balance_soon
 from services.usage.ingest import (
     CONTENT_FIELDS,
     IngestError,

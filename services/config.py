@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import ipaddress
 from pathlib import Path
 
@@ -70,20 +69,6 @@ def configure(settings: Settings) -> Settings:
     global _current
     _current = settings
     return settings
-
-
-def settings_from_args(argv: list[str]) -> Settings:
-    """Environment first, then command-line options on top of it."""
-    parser = argparse.ArgumentParser(prog='python app.py', description='lowrouter dashboard')
-    parser.add_argument('--host', help='address to listen on (default 127.0.0.1)')
-    parser.add_argument('--port', type=int, help='port to listen on (default 8080)')
-    parser.add_argument('--db', dest='database_url', help='SQLAlchemy database URL (default a SQLite file)')
-    parser.add_argument(
-        '--demo', action=argparse.BooleanOptionalAction, default=None, help='create a demo account on first start'
-    )
-    options = parser.parse_args(argv)
-    overrides = {k: v for k, v in vars(options).items() if v is not None}
-    return Settings(**{**Settings().model_dump(), **overrides})
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -10,6 +10,7 @@ when SMTP is configured, the preference is on and the account has an address, th
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -309,3 +310,16 @@ def _finish(claim: Claim, now: datetime | None, error: Exception | None) -> None
         )
     if not result.rowcount:
         log.warning('e-mail %s: the lease expired before the attempt finished; another run took it over', row.id)
+
+
+_last_check: dict[int, float] = {}
+CHECK_EVERY = 60.0  # seconds between balance checks per account on the ingestion path
+
+
+def check_low_balance_soon(session: Session, account: Account) -> None:
+    """On the hot ingestion path: check the balance at most once a minute per account and process."""
+    now = time.monotonic()
+    if now - _last_check.get(account.id, -CHECK_EVERY) >= CHECK_EVERY:
+        _last_check[account.id] = now
+        notify_low_balance(session, account)  # the bell, and e-mail when configured and wanted
+        check_key_limits(session, account)

@@ -1,8 +1,6 @@
-"""In-app notifications, queued once per event (delivery by e-mail comes with the settings work)."""
+"""The bell's notifications: queued once per event, listed and counted (outbox.py adds e-mail and the checks)."""
 
 from __future__ import annotations
-
-import time
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,21 +42,6 @@ def queue_low_balance(session: Session, account: Account) -> bool:
         dedupe_key=f'low_balance:after:{last_top_up or 0}',
     )
     return True
-
-
-_last_check: dict[int, float] = {}
-CHECK_EVERY = 60.0  # seconds between balance checks per account on the ingestion path
-
-
-def check_low_balance_soon(session: Session, account: Account) -> None:
-    """On the hot ingestion path: check the balance at most once a minute per account and process."""
-    now = time.monotonic()
-    if now - _last_check.get(account.id, -CHECK_EVERY) >= CHECK_EVERY:
-        from services.notifications.outbox import check_key_limits, notify_low_balance  # outbox builds on this module
-
-        _last_check[account.id] = now
-        notify_low_balance(session, account)  # the bell, and e-mail when configured and wanted
-        check_key_limits(session, account)
 
 
 def notifications(session: Session, account_id: int, *, limit: int = 50) -> list[Notification]:

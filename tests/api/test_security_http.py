@@ -138,10 +138,10 @@ def test_short_passwords_are_refused_at_start(tmp_path):
 
 
 def test_hash_password_refuses_short_ones(monkeypatch, capsys):
-    from cli import commands as cli
+    from cli import password
 
     monkeypatch.setattr('getpass.getpass', lambda prompt='': 'eleven char')
-    assert cli.hash_password_command() == 2
+    assert password.hash_password_command([], None) == 2
     assert capsys.readouterr().out.strip() == 'Use at least 12 characters.'
 
 
