@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from services.grid import GridRow
+from services.grid_data import GridRow, grid_problems, load_grid
 
 DATA = Path(__file__).resolve().parent.parent / 'data'
 AUTO_MODEL = 'lowrouter/auto'
@@ -83,7 +81,7 @@ class Catalog:
     regions: dict[str, Region]
     offers: tuple[Offer, ...]
     fx: dict[str, FxRate]
-    grid: tuple[GridRow, ...] = ()  # data/grid.csv, see services.grid
+    grid: tuple[GridRow, ...] = ()  # data/grid.csv, see services/grid_data.py
 
     def offers_for(self, model_id: str) -> list[Offer]:
         return [o for o in self.offers if o.model == model_id]
@@ -150,8 +148,6 @@ def load_catalog(folder: Path) -> Catalog:
         r['currency']: FxRate(r['currency'], Decimal(r['per_usd']), r['as_of'], r['source'])
         for r in _rows(folder / 'fx.csv')
     }
-    from services.grid import load_grid  # services.grid imports this module
-
     return Catalog(models, providers, regions, offers, fx, load_grid(folder))
 
 
@@ -188,8 +184,6 @@ def catalog_problems(catalog: Catalog) -> list[str]:
             problems.append(f'fx {f.currency}: no positive rate with a source')
     if 'USD' not in catalog.fx or catalog.fx['USD'].per_usd != 1:
         problems.append('fx: USD must be 1')
-    from services.grid import grid_problems
-
     problems += grid_problems(catalog)
     return problems
 

@@ -8,7 +8,7 @@ Energy of a generation comes from two independent methods, kept as one range:
 low = the lower of both, central = (b), high = the higher of both. Prompt tokens count through a per-token
 factor; parameters, the fit's spread, PUE and the grid's recent years all widen the range.
 
-Carbon = electricity (energy x the serving region's grid, services/grid.py) + manufacturing (EcoLogits'
+Carbon = electricity (energy x the serving region's grid, services/eco/grid.py) + manufacturing (EcoLogits'
 embodied emissions of the hardware for the time the request held it).
 
 Every record carries the stamp METHODOLOGY_VERSION: method, EcoLogits version and a hash of the eco data
@@ -26,11 +26,10 @@ from typing import NamedTuple
 import ecologits
 from ecologits.electricity_mix_repository import electricity_mixes
 
-from services import grid
 from services.catalog import DATA, Catalog, Model
 from services.eco import _ecologits as eco_ecologits
 from services.eco import _legacy as eco_legacy
-from services.eco import calibration
+from services.eco import calibration, grid
 from services.eco._span import Span
 
 ECOLOGITS_VERSION = '0.11.3'

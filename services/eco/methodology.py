@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from ecologits.impacts import llm
 
-from services import grid
 from services.catalog import get_catalog
 from services.eco import _ecologits as eco_ecologits
 from services.eco import calibration as eco_calibration
 from services.eco import estimate as eco
+from services.eco import grid
 from services.eco._span import Span
 from services.eco._verdict import RATIO_FROM, Comparison, verdict_sentence
 from services.eco.impact import CAVEATS, ESTIMATED_SHARE, SMALL_SAMPLE, caveat_anchor

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import statistics
 
-from services import grid
 from services.catalog import get_catalog
 from services.eco import _legacy as eco_legacy
 from services.eco import calibration as eco_calibration
 from services.eco import estimate as eco
+from services.eco import grid
 from services.units import number_text
 
 TOKENS = 1000  # the per-model figures are per 1 000 output tokens
@@ -59,7 +59,7 @@ def method_counts() -> dict:
 
 
 def grid_table() -> list[dict]:
-    """services.grid.grid_rows() as the page shows them, lowest intensity first."""
+    """services.eco.grid.grid_rows() as the page shows them, lowest intensity first."""
     rows = []
     for r in grid.grid_rows():
         years = _range(r['intensity_low'], r['intensity_high'], unit='')

@@ -5,7 +5,7 @@ import pytest
 from ecologits.electricity_mix_repository import electricity_mixes
 
 from services.catalog import DATA, catalog_problems, get_catalog, load_catalog
-from services.grid import DEFAULT_PUE, grid_factors, grid_rows
+from services.eco.grid import DEFAULT_PUE, grid_factors, grid_rows
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,12 @@ from nicegui.element import Element
 from nicegui.elements.mixins.text_element import TextElement
 from nicegui.testing import User
 
-from services import grid
 from services.catalog import get_catalog
 from services.eco import _ecologits as eco_ecologits
 from services.eco import _legacy as eco_legacy
 from services.eco import calibration as eco_calibration
 from services.eco import estimate as eco
+from services.eco import grid
 from services.eco import impact as eco_impact
 from services.units import number_text
 
