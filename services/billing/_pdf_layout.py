@@ -17,7 +17,7 @@ from fpdf.enums import XPos, YPos
 
 from services.money import format_money
 
-FONT_DIR = Path(__file__).resolve().parent.parent / 'data' / 'fonts'
+FONT_DIR = Path(__file__).resolve().parents[2] / 'data' / 'fonts'
 FONT = 'DejaVu'
 PRODUCT = 'lowrouter'
 LOCALE = 'en_US'
