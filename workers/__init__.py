@@ -1,0 +1,1 @@
+"""Background loops of each app process (e-mail delivery, month close, pruning): an interface, like api/."""
