@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument('--no-sqlite', action='store_true', help='measure PostgreSQL only')
     parser.add_argument('--no-record', action='store_true', help='do not add the figures to bench/RESULTS.md')
     parser.add_argument('--gateway-only', action='store_true', help='only the gateway figures (bench/gateway.py)')
+    parser.add_argument('--ingest-only', action='store_true', help='only batch and single ingest, at the small size')
     options = parser.parse_args()
     plan = Plan(10_000, 10_000_000, 30, 20, 1000, 1_000_000)
     if options.quick:
@@ -67,6 +68,9 @@ def main() -> None:
         parser.error('nothing to measure: drop --no-sqlite or give --postgres')
     rows: list[Row] = []
     for name, template in plan.backends.items():
+        if options.ingest_only:
+            rows += measure_ingest(name, template.format(n=plan.small), plan)
+            continue
         if not options.gateway_only:
             rows += measure_backend(name, template, plan)
             rows.append(measure_concurrency(name, options.postgres))
@@ -74,7 +78,7 @@ def main() -> None:
     print()
     print(table(rows))
     if not options.no_record:
-        title = 'gateway only' if options.gateway_only else None
+        title = 'gateway only' if options.gateway_only else 'ingest only' if options.ingest_only else None
         record(ROOT / 'bench' / 'RESULTS.md', rows, plan, quick=options.quick, title=title)
         print('\nadded to bench/RESULTS.md')
     failed = [r for r in rows if r.met is False]
@@ -129,6 +133,24 @@ def measure_backend(name: str, template: str, plan: Plan) -> list[Row]:
         Row(name, 'CSV export, peak memory growth', f'{csv_growth:.0f} MB', '< 100 MB', csv_growth < 100),
         Row(name, f'cold start to first /dashboard, {big}', f'{cold:.2f} s', '< 3 s', cold < 3),
         Row(name, 'server resident memory after all', f'{rss:.0f} MB', '< 400 MB', rss < 400),
+    ]
+
+
+def measure_ingest(name: str, url: str, plan: Plan) -> list[Row]:
+    """Batch and single ingest over HTTP into a database of plan.small generations (the targets of both)."""
+    _create_database(url)
+    print(f'{name}: ingest into {plan.small:,} generations', flush=True)
+    fill(url, plan.small)
+    db.init_db(url)
+    secret = figures.bench_key()
+    with AppProcess(url) as app:
+        batch = figures.ingest_rate(app, secret, batches=plan.batches)
+        single = figures.single_rate(app, secret, requests=plan.singles)
+    db.dispose_all()
+    print(f'  batch ingest {batch:,.0f} generations/s; single ingest {single:,.0f} requests/s', flush=True)
+    return [
+        Row(name, 'batch ingest (500 per request)', f'{batch:,.0f} gen/s', '>= 5 000 gen/s', batch >= 5000),
+        Row(name, 'single ingest', f'{single:,.0f} req/s', '>= 300 req/s', single >= 300),
     ]
 
 
