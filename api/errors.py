@@ -1,5 +1,8 @@
 """Every /api error answer is JSON {"error": {"code": ..., "message": ...}} with a fitting status.
 
+A refusal of a service (a DomainError, services/errors.py) is answered here, in one place, with the status and
+code of its kind and str(error) as the message; endpoints let it through instead of translating it.
+
 Server errors add an "id" that is also in the log line with the traceback; their answer never carries
 exception text. Pages (outside /api) keep NiceGUI's own error pages.
 """
@@ -18,6 +21,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from services.errors import DomainError
 
 log = logging.getLogger('lowrouter')
 API_PREFIX = '/api/'
@@ -94,6 +99,11 @@ def install(app: FastAPI) -> None:
     async def api_error(_request: Request, error: APIError) -> Response:
         return JSONResponse(error_body(error.code, error.message), status_code=error.status, headers=error.headers)
 
+    async def refused(request: Request, error: DomainError) -> Response:
+        if not is_api(request):
+            raise error  # a page keeps the server error it had before
+        return JSONResponse(error_body(error.code, str(error)), status_code=error.status)
+
     async def invalid(_request: Request, error: RequestValidationError) -> Response:
         return JSONResponse(error_body('invalid', validation_message(error.errors())), status_code=422)
 
@@ -128,6 +138,7 @@ def install(app: FastAPI) -> None:
     for handler, fallback in ((not_found, fallback_404), (internal, fallback_500), (http_error, fallback_http)):
         handler.fallback = fallback  # type: ignore[attr-defined]  (so a second install finds NiceGUI's)
     app.add_exception_handler(APIError, api_error)
+    app.add_exception_handler(DomainError, refused)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(404, not_found)
