@@ -8,15 +8,19 @@ from fastapi import APIRouter, Query
 
 from api.deps import ReadKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES
+from api.responses.records import CreditsOut, UsageOut
 from api.schemas import KeyFilter, Moment
+from services.billing.ledger import credit_balance
 from services.money import decimal_string
 from services.usage.report import GroupBy, usage_grouped
-from services.usage.totals import credit_balance, spent_this_month
+from services.usage.totals import spent_this_month
 
 router = APIRouter(prefix='/api/v1', tags=['usage and credits'], responses=ERROR_RESPONSES)
 
 
-@router.get('/usage', summary='Usage grouped by model, provider, region, key or day (scope: read)')
+@router.get(
+    '/usage', response_model=UsageOut, summary='Usage grouped by model, provider, region, key or day (scope: read)'
+)
 def usage(
     session: ReadSessionDep,
     key: ReadKey,
@@ -33,7 +37,7 @@ def usage(
     return {'group_by': group_by, 'currency': account.currency, 'timezone': account.timezone, 'items': rows}
 
 
-@router.get('/credits', summary='Balance and spending this calendar month (scope: read)')
+@router.get('/credits', response_model=CreditsOut, summary='Balance and spending this calendar month (scope: read)')
 def credits(session: ReadSessionDep, key: ReadKey) -> dict:
     account = account_of(session, key)
     return {

@@ -9,26 +9,31 @@ from fastapi import APIRouter, Header, Response
 from api.bodies import TopUpIn
 from api.deps import ManageKey, ReadKey, ReadSessionDep, SessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError, documented
+from api.responses.common import non_json
+from api.responses.records import InvoicePage, MethodsOut, ReceiptPage, TopUpOut
 from api.schemas import InvoiceId, RecordId
-from services.billing.invoices import get_invoice, invoices
-from services.billing.ledger import TopUpError, get_receipt, receipts, top_up
+from services.billing.invoices import invoice_file, invoices
+from services.billing.ledger import get_receipt, receipts, top_up
 from services.billing.payments import DEFAULT_GATEWAY
-from services.billing.pdfs import invoice_pdf, receipt_pdf
+from services.billing.pdfs import receipt_pdf
 from services.models import Invoice, Receipt
 from services.money import decimal_string
 from services.notifications.outbox import email_receipt
 
 router = APIRouter(prefix='/api/v1', tags=['credits and billing'], responses=ERROR_RESPONSES)
-TOP_UP_REFUSALS = {'payment': (402, 'payment_declined'), 'idempotency_key': (409, 'conflict')}
-PDF = {200: {'content': {'application/pdf': {}}, 'description': 'The PDF, rendered from stored data'}}
+PDF = {200: non_json('application/pdf', 'The PDF, rendered from stored data, as an attachment', binary=True)}
 
 
 @router.post(
     '/credits/top-ups',
     status_code=201,
+    response_model=TopUpOut,
     summary='Top up the balance; needs an Idempotency-Key (scope: manage)',
     responses={
-        200: {'description': 'A retry with the same Idempotency-Key: the first top-up and its receipt'},
+        200: {
+            'description': 'A retry with the same Idempotency-Key: the first top-up and its receipt',
+            'model': TopUpOut,
+        },
         **documented(402, 'The payment was declined', 'payment_declined', 'payment: the card was declined'),
         **documented(409, 'The Idempotency-Key was used for a different top-up', 'conflict', 'idempotency_key: …'),
     },
@@ -43,11 +48,7 @@ def create_top_up(
     if not idempotency_key:
         raise APIError(422, 'invalid', 'Idempotency-Key: required, so a retried top-up never credits twice')
     account = account_of(session, key)
-    try:
-        result = top_up(session, account, body.amount, method=body.method, idempotency_key=idempotency_key)
-    except TopUpError as error:
-        status, code = TOP_UP_REFUSALS.get(error.field, (422, 'invalid'))
-        raise APIError(status, code, f'{error.field}: {error.message}') from None
+    result = top_up(session, account, body.amount, method=body.method, idempotency_key=idempotency_key)
     if result.created:
         email_receipt(session, account, result.receipt)
     else:
@@ -57,7 +58,9 @@ def create_top_up(
     }
 
 
-@router.get('/credits/methods', summary='Payment methods of the configured gateway (scope: read)')
+@router.get(
+    '/credits/methods', response_model=MethodsOut, summary='Payment methods of the configured gateway (scope: read)'
+)
 def methods(_key: ReadKey) -> dict:
     return {
         'gateway': DEFAULT_GATEWAY.name,
@@ -65,13 +68,16 @@ def methods(_key: ReadKey) -> dict:
     }
 
 
-@router.get('/receipts', summary='Receipts, newest first (scope: read)')
+@router.get('/receipts', response_model=ReceiptPage, summary='Receipts, newest first (scope: read)')
 def list_receipts(session: ReadSessionDep, key: ReadKey) -> dict:
     return {'items': [receipt_out(r) for r in receipts(session, key.account_id)], 'next_cursor': None}
 
 
 @router.get(
-    '/receipts/{receipt_id}/pdf', summary='A receipt as PDF (scope: read)', response_class=Response, responses=PDF
+    '/receipts/{receipt_id}/pdf',
+    summary='A receipt as PDF (scope: read)',
+    response_class=Response,
+    responses={**PDF, **documented(404, 'No receipt with this id in this account', 'not_found', 'no receipt 7')},
 )
 def receipt_document(session: ReadSessionDep, key: ReadKey, receipt_id: RecordId) -> Response:
     receipt = get_receipt(session, key.account_id, receipt_id)
@@ -80,20 +86,27 @@ def receipt_document(session: ReadSessionDep, key: ReadKey, receipt_id: RecordId
     return _pdf(receipt_pdf(account_of(session, key), receipt), f'{receipt.number}.pdf')
 
 
-@router.get('/invoices', summary='Invoices: every closed month, and a draft for this month (scope: read)')
+@router.get(
+    '/invoices',
+    response_model=InvoicePage,
+    summary='Invoices: every closed month, and a draft for this month (scope: read)',
+)
 def list_invoices(session: ReadSessionDep, key: ReadKey) -> dict:
     # this month's draft is computed, and issued invoices come from the job at month close: a GET writes nothing
     return {'items': [invoice_out(i) for i in invoices(session, account_of(session, key))], 'next_cursor': None}
 
 
 @router.get(
-    '/invoices/{invoice_id}/pdf', summary='An invoice as PDF (scope: read)', response_class=Response, responses=PDF
+    '/invoices/{invoice_id}/pdf',
+    summary='An invoice as PDF (scope: read)',
+    response_class=Response,
+    responses={**PDF, **documented(404, 'No invoice with this id in this account', 'not_found', 'no invoice 7')},
 )
 def invoice_document(session: ReadSessionDep, key: ReadKey, invoice_id: InvoiceId) -> Response:
-    invoice = get_invoice(session, account_of(session, key), invoice_id)
-    if invoice is None:
+    found = invoice_file(session, account_of(session, key), invoice_id)  # the same bytes as the invoices page
+    if found is None:
         raise APIError(404, 'not_found', f'no invoice {invoice_id} in this account')
-    return _pdf(invoice_pdf(invoice), f'{invoice.number}.pdf')
+    return _pdf(found.pdf, found.file_name)
 
 
 def receipt_out(r: Receipt) -> dict:

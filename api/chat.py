@@ -18,52 +18,54 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import ChatRequest
 from api.chat_stream import Relay, RelayResponse
 from api.deps import cached_key_with
-from api.errors import ERROR_RESPONSES, NOT_STORED, APIError, error_body
+from api.errors import ERROR_RESPONSES, NOT_STORED, APIError, documented, error_body
+from api.responses.catalog import CHAT_STREAM, ChatCompletionOut
+from api.responses.common import non_json
 from services import db
+from services.billing.ledger import credit_balance
 from services.catalog import get_catalog
 from services.models import Account, ApiKey
 from services.routing import hot_cache
 from services.routing.engine import RoutingError, fall_back, mark_failed, mark_last_attempt
 from services.routing.gateway import get_gateway
-from services.routing.inference import InferenceRefused, Plan, outcome, plan, upstream_body, usage_of
+from services.routing.inference import Plan, outcome, plan, upstream_body, usage_of
 from services.routing.policies import effective
 from services.routing.recorder import get_recorder
 from services.routing.upstream_clients import Reply, UpstreamUnavailable
 from services.routing.upstream_health import retry_after_seconds
-from services.usage.totals import credit_balance
 
 log = logging.getLogger('lowrouter')
 router = APIRouter(prefix='/api/v1', tags=['inference'], responses=ERROR_RESPONSES)
 InferenceCaller = Annotated[tuple[ApiKey, Account], cached_key_with('inference')]
-REFUSALS = {
-    'invalid': 422,
-    'unknown_model': 404,
-    'balance': 402,
-    'limit': 402,
-    'model_not_allowed': 403,
-    'no_route': 503,
-}
 GENERATION_HEADER = 'X-Lowrouter-Generation-Id'
 OVERHEAD_HEADER = 'X-Lowrouter-Overhead-Ms'  # time spent in lowrouter, the upstream's excluded
 
 
 @router.post(
     '/chat/completions',
+    response_model=ChatCompletionOut,  # documents the answer; the upstream's JSON is passed on as it came
     summary='OpenAI-compatible chat completions, routed (scope: inference)',
     responses={
-        402: {'description': 'Balance not positive or key limit used up'},
-        429: {'description': 'Every offer left is rate limited; Retry-After says when to try again'},
-        502: {'description': 'Every upstream failed'},
-        503: {'description': 'No configured provider can serve the request (no_route)'},
+        200: non_json('text/event-stream', CHAT_STREAM) | {'description': 'The completion, or its stream of events'},
+        **documented(
+            402, 'Balance not positive or key limit used up', 'balance', 'your credit balance is not positive: top up…'
+        ),
+        **documented(404, 'No model with this id in the catalog', 'unknown_model', "model: unknown model 'acme/x'; …"),
+        **documented(429, 'Every offer left is rate limited; Retry-After says when to try again', 'rate_limited', '…'),
+        **documented(502, 'Every upstream failed', 'upstream_failed', 'every offer failed'),
+        **documented(
+            503,
+            'No configured provider can serve the request (no_route), or the generation could not be recorded '
+            '(not_stored)',
+            'no_route',
+            'no configured provider serves this request',
+        ),
     },
 )
 async def chat_completions(request: Request, caller: InferenceCaller, _checked: ChatRequest) -> Response:
     received = request.scope.get('state', {}).get('received') or time.perf_counter()
     body = orjson.loads(await request.body())  # as the client sent it (checked above): passed on unchanged
-    try:
-        plan_ = _plan_from_memory(*caller, body) or await run_in_threadpool(_plan, *caller, body)
-    except InferenceRefused as error:
-        raise APIError(REFUSALS[error.kind], error.kind, error.message) from None
+    plan_ = _plan_from_memory(*caller, body) or await run_in_threadpool(_plan, *caller, body)  # or InferenceRefused
     plan_.received = received
     return await Attempts(plan_).run()
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.deps import Authorization, ReadKey, ReadSessionDep, account_of, require
 from api.errors import ERROR_RESPONSES, APIError, documented
+from api.responses.catalog import AutoModel, CatalogModel, EcoOut, ModelList
 from services.catalog import AUTO_MODEL, get_catalog
 from services.eco import calibration as eco_calibration
 from services.eco import estimate as eco
@@ -61,7 +62,12 @@ def listing_key(request: Request, authorization: Authorization = None) -> Iterat
 ListingKey = Annotated[ApiKey, Depends(listing_key, scope='function')]
 
 
-@router.get('/eco', summary='Eco impact of a window against a baseline (scope: read)', description=ECO_DESCRIPTION)
+@router.get(
+    '/eco',
+    response_model=EcoOut,
+    summary='Eco impact of a window against a baseline (scope: read)',
+    description=ECO_DESCRIPTION,
+)
 def get_eco(
     session: ReadSessionDep,
     key: ReadKey,
@@ -113,6 +119,7 @@ def get_eco(
 
 @router.get(
     '/models',
+    response_model=ModelList,
     summary='The catalog in the OpenAI list shape: models, offers, prices and eco figures (scope: read or inference)',
     description=MODELS_DESCRIPTION,
 )
@@ -124,6 +131,7 @@ def list_models(key: ListingKey, session: ReadSessionDep) -> dict:
 
 @router.get(
     '/models/{model_id:path}',
+    response_model=AutoModel | CatalogModel,
     summary='One model of the catalog, as in the list (scope: read or inference)',
     responses=documented(404, 'No model with this id', 'not_found', "no model 'acme/unknown'; see GET /api/v1/models"),
 )

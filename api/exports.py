@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ReadKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES
 from api.generations import Filters
+from api.responses.common import non_json
 from services.usage.exports import generations_csv
 
 router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPONSES)
@@ -24,7 +25,12 @@ GZIP_LEVEL = 1  # ~4x smaller at well over 100 MB/s; the usual level 9 would be 
     '/generations.csv',
     summary='Export generations as CSV, streamed (scope: read)',
     response_class=StreamingResponse,
-    responses={200: {'content': {'text/csv': {}}}},
+    responses={
+        200: non_json(
+            'text/csv',
+            'A header line, then one line per generation, newest first; gzip-compressed when the request accepts gzip',
+        )
+    },
 )
 def export_csv(request: Request, session: ReadSessionDep, key: ReadKey, wanted: Filters) -> StreamingResponse:
     account = account_of(session, key)

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import ReadKey, ReadSessionDep, account_of
-from api.errors import ERROR_RESPONSES, APIError
+from api.errors import ERROR_RESPONSES, APIError, documented
+from api.responses.records import GenerationOut, GenerationPage
 from api.schemas import KeyFilter, Moment, generation_out
 from services.models import Account
 from services.routing.recorder import wait_stored
-from services.usage.generations import CursorError, GenerationFilter, page
+from services.usage.generations import GenerationFilter, page
 from services.usage.retention import was_pruned
 from services.usage.totals import get_generation
 
@@ -33,7 +34,9 @@ def filters(
 Filters = Annotated[GenerationFilter, Depends(filters)]
 
 
-@router.get('/generations', summary='List generations, newest first, cursor-paged (scope: read)')
+@router.get(
+    '/generations', response_model=GenerationPage, summary='List generations, newest first, cursor-paged (scope: read)'
+)
 def list_generations(
     session: ReadSessionDep,
     key: ReadKey,
@@ -42,19 +45,22 @@ def list_generations(
     cursor: str | None = None,
 ) -> dict:
     account = account_of(session, key)
-    try:
-        rows, next_cursor = page(session, account.id, wanted, limit=limit, cursor=cursor)
-    except CursorError as error:
-        raise APIError(422, 'invalid', str(error)) from None
+    rows, next_cursor = page(session, account.id, wanted, limit=limit, cursor=cursor)
     return {'items': [generation_out(g) for g in rows], 'next_cursor': next_cursor}
 
 
 @router.get(
     '/generations/{generation_id}',
+    response_model=GenerationOut,
     summary='One generation with its eco numbers and routing trace (scope: read)',
     responses={
-        404: {'description': 'No such generation in this account'},
-        410: {'description': "Deleted under the account's data-retention setting; it still counts in every total"},
+        **documented(404, 'No such generation in this account', 'not_found', "no generation 'gen_…' in this account"),
+        **documented(
+            410,
+            "Deleted under the account's data-retention setting; it still counts in every total",
+            'pruned',
+            "generation 'gen_…' was deleted under this account's data-retention setting …",
+        ),
     },
 )
 def read_generation(session: ReadSessionDep, key: ReadKey, generation_id: Annotated[str, Path(max_length=100)]) -> dict:

@@ -23,12 +23,13 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import GENERATION_BATCH_BODY, GENERATION_BODY, MAX_BATCH, external_id_of
 from api.bodies import GENERATION_EXAMPLE as EXAMPLE
 from api.deps import Authorization, authorize_with_account
-from api.errors import ERROR_RESPONSES, APIError
+from api.errors import ERROR_RESPONSES, APIError, documented
+from api.responses.records import GenerationBatchOut, GenerationOut
 from api.schemas import generation_out
 from services import db
 from services.billing.invoices import invoiced_until
 from services.catalog import get_catalog
-from services.keys.spend import ModelNotAllowed, SpendLimitReached, check_model, reserve_spend
+from services.keys.spend import check_model, reserve_spend
 from services.models import Account, ApiKey
 from services.notifications.outbox import check_low_balance_soon
 from services.usage.ingest import (
@@ -56,11 +57,17 @@ ACCEPTED = {
 @router.post(
     '/generations',
     status_code=201,
+    response_model=GenerationOut,  # documents the answer; the endpoint writes its JSON itself (the hot path)
     summary='Record a generation (scope: ingest)',
     openapi_extra=GENERATION_BODY,
     responses={
-        200: {'description': 'A retry: the record stored the first time'},
-        402: {'description': 'Key spend limit used up, or this generation would pass it'},
+        200: {'description': 'A retry: the record stored the first time', 'model': GenerationOut},
+        **documented(
+            402,
+            'Key spend limit used up, or this generation would pass it',
+            'spend_limit_reached',
+            'this key has reached its spend limit for this month',
+        ),
     },
 )
 async def record(
@@ -75,9 +82,18 @@ async def record(
 @router.post(
     '/generations/batch',
     status_code=201,
+    response_model=GenerationBatchOut,
     summary=f'Record up to {MAX_BATCH} generations, all or nothing (scope: ingest)',
     openapi_extra=GENERATION_BATCH_BODY,
-    responses={402: {'description': 'The batch as a whole would pass the key spend limit: nothing is recorded'}},
+    responses={
+        200: {'description': 'A retry: every generation was stored by an earlier try', 'model': GenerationBatchOut},
+        **documented(
+            402,
+            'The batch as a whole would pass the key spend limit: nothing is recorded',
+            'spend_limit_reached',
+            'this key has reached its spend limit for this month',
+        ),
+    },
 )
 async def record_batch(
     body: Annotated[dict[str, list[dict[str, Any]]], Body(examples=[{'generations': [EXAMPLE]}])],
@@ -144,10 +160,7 @@ def _earliest(session: Session, account: Account) -> Callable[[], datetime | Non
 def _spend(session: Session, account: Account, key: ApiKey, rows: list[dict]) -> None:
     if not rows:
         return
-    try:
-        reserve_spend(session, account, key, sum(row['cost_micros'] for row in rows))
-    except SpendLimitReached as error:
-        raise APIError(402, 'spend_limit_reached', str(error)) from None
+    reserve_spend(session, account, key, sum(row['cost_micros'] for row in rows))  # SpendLimitReached: a 402
 
 
 def _prepare(
@@ -175,7 +188,5 @@ def _prepare(
         if payload.created_at is not None:
             check_created_at(payload.created_at, earliest())
         return prepare_generation(get_catalog(), account, payload, api_key_id=key.id, idempotency_key=idempotency_key)
-    except IngestError as error:
+    except IngestError as error:  # answered with the generation's place in the batch before its field
         raise APIError(422, 'invalid', f'{where}{error.field}: {error.message}') from None
-    except ModelNotAllowed as error:
-        raise APIError(403, 'model_not_allowed', str(error)) from None

@@ -6,15 +6,17 @@ from fastapi import APIRouter
 
 from api.bodies import KeyChanges, KeyCreate, Rotation
 from api.deps import ManageKey, ReadSessionDep, SessionDep, account_of
-from api.errors import ERROR_RESPONSES, APIError
+from api.errors import ERROR_RESPONSES, APIError, documented
+from api.responses.records import KeyOut, KeyPage, KeyWithSecret
 from api.schemas import RecordId, key_out
 from services.keys import api_keys as key_service
 from services.keys.spend import key_month_usage, month_usage_by_key
 
 router = APIRouter(prefix='/api/v1', tags=['keys'], responses=ERROR_RESPONSES)
+NO_KEY = documented(404, 'No key with this id in this account', 'not_found', 'no key 7 in this account')
 
 
-@router.get('/keys', summary='List keys with their usage this month (scope: manage)')
+@router.get('/keys', response_model=KeyPage, summary='List keys with their usage this month (scope: manage)')
 def list_keys(session: ReadSessionDep, key: ManageKey) -> dict:
     account = account_of(session, key)
     usage = month_usage_by_key(session, account)
@@ -24,7 +26,12 @@ def list_keys(session: ReadSessionDep, key: ManageKey) -> dict:
     }
 
 
-@router.post('/keys', status_code=201, summary='Create a key; the secret is returned once (scope: manage)')
+@router.post(
+    '/keys',
+    status_code=201,
+    response_model=KeyWithSecret,
+    summary='Create a key; the secret is returned once (scope: manage)',
+)
 def create_key(
     session: SessionDep,
     key: ManageKey,
@@ -37,7 +44,12 @@ def create_key(
     return key_out(new.key) | {'secret': new.secret}
 
 
-@router.patch('/keys/{key_id}', summary='Change name, scopes, limit, allowed models or expiry (scope: manage)')
+@router.patch(
+    '/keys/{key_id}',
+    response_model=KeyOut,
+    summary='Change name, scopes, limit, allowed models or expiry (scope: manage)',
+    responses=NO_KEY,
+)
 def update_key(session: SessionDep, key: ManageKey, key_id: RecordId, body: KeyChanges) -> dict:
     account = account_of(session, key)
     changed = _guard(
@@ -47,7 +59,10 @@ def update_key(session: SessionDep, key: ManageKey, key_id: RecordId, body: KeyC
 
 
 @router.post(
-    '/keys/{key_id}/rotate', summary='New secret for the same key, old one ends after a grace period (scope: manage)'
+    '/keys/{key_id}/rotate',
+    response_model=KeyWithSecret,
+    summary='New secret for the same key, old one ends after a grace period (scope: manage)',
+    responses=NO_KEY,
 )
 def rotate_key(session: SessionDep, key: ManageKey, key_id: RecordId, body: Rotation | None = None) -> dict:
     account = account_of(session, key)
@@ -57,7 +72,12 @@ def rotate_key(session: SessionDep, key: ManageKey, key_id: RecordId, body: Rota
     return key_out(new.key, key_month_usage(session, account, new.key)) | {'secret': new.secret}
 
 
-@router.post('/keys/{key_id}/revoke', summary='Revoke a key at once; it stays listed (scope: manage)')
+@router.post(
+    '/keys/{key_id}/revoke',
+    response_model=KeyOut,
+    summary='Revoke a key at once; it stays listed (scope: manage)',
+    responses=NO_KEY,
+)
 def revoke_key(session: SessionDep, key: ManageKey, key_id: RecordId) -> dict:
     account = account_of(session, key)
     revoked = _guard(lambda: key_service.revoke_key(session, account, key_id))
@@ -65,13 +85,8 @@ def revoke_key(session: SessionDep, key: ManageKey, key_id: RecordId) -> dict:
 
 
 def _guard(action):
+    """The service's refusals (not found, forbidden, invalid) are answered by api/errors.py."""
     try:
         return action()
-    except key_service.KeyNotFound as error:
-        raise APIError(404, 'not_found', str(error)) from None
-    except key_service.KeyForbidden as error:  # the acting key would grant more than it holds
-        raise APIError(403, 'forbidden', f'{error.field}: {error.message}') from None
-    except key_service.KeyInputError as error:
-        raise APIError(422, 'invalid', f'{error.field}: {error.message}') from None
     except TypeError as error:  # an unknown field name in the body
         raise APIError(422, 'invalid', f'body: {error}') from None

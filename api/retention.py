@@ -8,19 +8,25 @@ from fastapi import APIRouter
 
 from api.bodies import RetentionIn
 from api.deps import ManageKey, ReadKey, ReadSessionDep, SessionDep, account_of
-from api.errors import ERROR_RESPONSES, APIError
-from services.usage.retention import MAX_DAYS, RetentionError, RetentionStatus, retention_status, set_retention
+from api.errors import ERROR_RESPONSES
+from api.responses.records import RetentionOut
+from services.usage.retention import MAX_DAYS, RetentionStatus, retention_status, set_retention
 
 router = APIRouter(prefix='/api/v1', tags=['settings'], responses=ERROR_RESPONSES)
 
 
-@router.get('/retention', summary='The data-retention setting and what pruning has deleted (scope: read)')
+@router.get(
+    '/retention',
+    response_model=RetentionOut,
+    summary='The data-retention setting and what pruning has deleted (scope: read)',
+)
 def get_retention(session: ReadSessionDep, key: ReadKey) -> dict:
     return retention_out(retention_status(session, account_of(session, key)))
 
 
 @router.put(
     '/retention',
+    response_model=RetentionOut,
     summary=f'Keep raw generations 1 to {MAX_DAYS} days, or null to keep them all (scope: manage)',
     description='Generations older than the setting are deleted at the next hourly pruning, in whole UTC hours. '
     'Balances, usage, reports and invoices are computed from hourly rollups and the ledger, so every total '
@@ -32,10 +38,7 @@ def put_retention(
     body: RetentionIn,
 ) -> dict:
     account = account_of(session, key)
-    try:
-        account = set_retention(session, account, body.retention_days)
-    except RetentionError as error:
-        raise APIError(422, 'invalid', f'{error.field}: {error.message}') from None
+    account = set_retention(session, account, body.retention_days)
     return retention_out(retention_status(session, account))
 
 

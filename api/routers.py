@@ -1,6 +1,24 @@
 """Every API router, in the order app.py includes them."""
 
-from api import account, billing, chat, docs, eco, exports, generations, ingest, keys, login, retention, routing
+from api import (
+    account,
+    account_admin,
+    billing,
+    chat,
+    docs,
+    eco,
+    exports,
+    generations,
+    ingest,
+    keys,
+    keys_bulk,
+    login,
+    notifications,
+    profile,
+    retention,
+    routing,
+    whatif,
+)
 
 ALL = (
     login.router,
@@ -14,5 +32,10 @@ ALL = (
     keys.router,
     eco.router,
     retention.router,
+    keys_bulk.router,
+    whatif.router,
+    account_admin.router,  # before profile: the fuzz test tries deletion while the account has its seeded name
+    profile.router,
+    notifications.router,
     docs.router,
 )

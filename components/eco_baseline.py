@@ -6,6 +6,7 @@ from html import escape
 
 from nicegui import ui
 
+from components.form_errors import show_error
 from components.safe import set_error
 from components.saving import save
 from components.widgets import card
@@ -113,7 +114,7 @@ async def _save(picker: ui.select, button: ui.button) -> None:
             lambda session: set_eco_baseline(session, current_account(session), model), button=button
         )
     except SettingError as error:
-        set_error(picker, error.message)
+        show_error(error, fallback=picker)
         return
     if not stored:  # save() said so; the picker keeps its choice
         return

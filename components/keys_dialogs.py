@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from nicegui import ui
 
+from components.form_errors import show_error
 from components.key_form import KeyForm, limit_value, sentence
 from components.safe import set_error, set_props
 from components.saving import save
@@ -178,7 +179,7 @@ class KeyDialogs:
                 lambda session: rotate_key(session, self.account, key.id, grace=grace), button=button
             )
         except KeyInputError as error:
-            ui.notify(sentence(error.message), type='negative')
+            show_error(error, capitalize=True)
             return
         except KeyNotFound:
             self._gone(dialog)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel.numbers import get_currency_precision
 from nicegui import ui
 
+from components.form_errors import show_error
 from components.safe import set_props
 from components.saving import save
 from components.widgets import card
@@ -102,11 +103,7 @@ class NotificationsForm:
                 lambda session: update_prefs(session, self.account, values, threshold), button=self.button
             )
         except PrefsError as error:
-            message = error.message[:1].upper() + error.message[1:]
-            if error.field == 'low_balance_threshold':
-                self.threshold.error = message
-            else:
-                ui.notify(message, type='negative')
+            show_error(error, {'low_balance_threshold': self.threshold}, capitalize=True)
             return
         if not stored:  # save() said so; the switches and the threshold keep what was set
             return

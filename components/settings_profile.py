@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.form_errors import show_error
 from components.safe import set_error
 from components.saving import save
 from components.widgets import card
@@ -62,7 +63,7 @@ async def _save(fields: dict[str, ui.element], button: ui.button) -> None:
             lambda session: update_profile(session, current_account(session), **values), button=button
         )
     except SettingError as error:
-        set_error(fields.get(error.field, fields['name']), error.message)
+        show_error(error, fields, fallback=fields['name'])
         return
     if not stored:  # save() said so; the fields keep what was typed
         return

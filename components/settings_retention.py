@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.form_errors import show_error
 from components.saving import save
 from components.widgets import card
 from services import db
@@ -107,7 +108,7 @@ class RetentionForm:
         try:
             validate_days(days)
         except RetentionError as error:
-            self.days.error = error.message[:1].upper() + error.message[1:]
+            show_error(error, fallback=self.days, capitalize=True)
             return
         with db.read_scope() as session:
             account = get_account(session, self.account.id)
@@ -118,7 +119,7 @@ class RetentionForm:
         try:
             stored, account = await save(lambda session: set_retention(session, self.account, days), button=self.button)
         except RetentionError as error:
-            self.days.error = error.message
+            show_error(error, fallback=self.days)
             return
         if not stored:  # save() said so; the form keeps what was typed
             return

@@ -11,13 +11,23 @@ from babel.numbers import get_currency_precision
 from nicegui import run, ui
 
 from components import billing
-from components.key_form import sentence, set_error
+from components.form_errors import show_error
+from components.key_form import set_error
 from components.saving import save
 from components.shell import frame
 from components.widgets import card
 from services import db
 from services.account.accounts import current_account
-from services.billing.ledger import MAX_TOP_UP, MIN_TOP_UP, PRESETS, TopUpError, get_receipt, receipts, top_up
+from services.billing.ledger import (
+    MAX_TOP_UP,
+    MIN_TOP_UP,
+    PRESETS,
+    TopUpError,
+    credit_balance,
+    get_receipt,
+    receipts,
+    top_up,
+)
 from services.billing.payments import DEFAULT_GATEWAY
 from services.billing.pdfs import receipt_pdf
 from services.db import Session
@@ -25,7 +35,7 @@ from services.models import Account, Receipt
 from services.money import MoneyError, currency_symbol, format_money, parse_amount
 from services.notifications.outbox import email_receipt
 from services.timeutil import format_local, local
-from services.usage.totals import credit_balance, spent_this_month
+from services.usage.totals import spent_this_month
 
 AMOUNT_HELP = 'Enter an amount like 50.00'
 RECEIPT_COLUMNS = [
@@ -228,11 +238,7 @@ class TopUpForm:
 
     def refused(self, error: TopUpError) -> None:
         """The service refused what the form sent: show it on the field it concerns."""
-        field = {'amount': self.custom, 'method': self.method}.get(error.field)
-        if field is None:
-            ui.notify(sentence(error.message), type='negative')
-        else:
-            set_error(field, sentence(error.message))
+        show_error(error, {'amount': self.custom, 'method': self.method}, capitalize=True)
 
 
 class ConfirmTopUp:

@@ -14,11 +14,12 @@ from components.shell import frame
 from components.transactions import recent_transactions
 from components.widgets import credit_balance_card, usage_today_card
 from services import db
+from services.billing.ledger import credit_balance
 from services.eco.impact import eco_impact
 from services.notifications.outbox import check_low_balance_soon
 from services.timeutil import local
 from services.usage.dashboard import top_models, usage_today
-from services.usage.totals import credit_balance, key_name, recent_generations, spent_this_month
+from services.usage.totals import key_name, recent_generations, spent_this_month
 
 
 @ui.page('/')

@@ -7,8 +7,7 @@ from nicegui import run, ui
 from components import billing
 from components.shell import frame
 from services import db
-from services.billing.invoices import get_invoice, invoices
-from services.billing.pdfs import invoice_pdf
+from services.billing.invoices import InvoiceFile, invoice_file, invoices
 from services.models import Account, Invoice
 from services.money import format_money
 from services.timeutil import format_local, local
@@ -124,10 +123,15 @@ class InvoicesView:
         }
 
     async def download(self, invoice_id: int) -> None:
-        with db.read_scope() as session:  # a draft is recomputed on each request
-            invoice = get_invoice(session, self.account, int(invoice_id))
-        if invoice is None:
+        found = await run.io_bound(stored_or_draft_pdf, self.account, int(invoice_id))
+        if found is None:
             ui.notify('That invoice no longer exists', type='warning')
             return
-        pdf = await run.io_bound(invoice_pdf, invoice)
-        ui.download.content(pdf, f'{invoice.number}.pdf', 'application/pdf')
+        ui.download.content(found.pdf, found.file_name, 'application/pdf')
+
+
+def stored_or_draft_pdf(account: Account, invoice_id: int) -> InvoiceFile | None:
+    """The bytes the API serves too: an issued invoice's stored PDF, or the draft rendered now (off the event
+    loop: rendering takes a moment)."""
+    with db.read_scope() as session:
+        return invoice_file(session, account, invoice_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.form_errors import show_error
 from components.safe import set_error
 from components.saving import save
 from components.shell import frame
@@ -45,7 +46,7 @@ async def _create(name: ui.input, currency: ui.select, zone: ui.select, button: 
     try:
         stored, _ = await save(lambda session: _first_account(session, values), button=button)
     except AccountError as error:
-        set_error(fields[error.field], error.message)
+        show_error(error, fields)
         return
     if stored:  # otherwise save() said so, and the form keeps what was typed
         ui.navigate.to('/dashboard')

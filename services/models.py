@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -259,6 +259,17 @@ class Invoice(SQLModel, table=True):
     snapshot: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
+class InvoiceDocument(SQLModel, table=True):
+    """An issued invoice's PDF, rendered once from its snapshot when it is issued: the page, the API and every
+    later download answer these very bytes (services/billing/invoices.py)."""
+
+    __tablename__ = 'invoice_document'
+
+    invoice_id: int = Field(foreign_key='invoice.id', primary_key=True)
+    account_id: int = Field(foreign_key='account.id', index=True)
+    pdf: bytes = Field(sa_type=LargeBinary)
+
+
 class RoutingPolicy(SQLModel, table=True):
     """Account defaults for lowrouter/auto (api_key_id is None) and per-key overrides of them."""
 
@@ -329,6 +340,7 @@ ACCOUNT_TABLES = (
     Outbox,
     Notification,
     RoutingPolicy,
+    InvoiceDocument,
     Invoice,
     Receipt,
     LedgerEntry,

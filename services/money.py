@@ -7,12 +7,13 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from babel.numbers import format_currency, get_currency_symbol
 
 from services.catalog import Catalog, Offer
+from services.errors import InvalidInput
 
 MICROS = 1_000_000
 
 
-class MoneyError(ValueError):
-    pass
+class MoneyError(InvalidInput, ValueError):
+    """Not an amount or currency lowrouter takes."""
 
 
 def cost_micros_usd(offer: Offer, prompt_tokens: int, completion_tokens: int) -> Decimal:

@@ -10,14 +10,12 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from services.catalog import get_catalog
+from services.errors import InvalidInput
 from services.models import ACCOUNT_TABLES, Account
 
 
-class AccountError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f'{field}: {message}')
-        self.field = field
-        self.message = message
+class AccountError(InvalidInput, ValueError):
+    """An account setting that was refused; `field` names the input to fix."""
 
 
 class AccountIn(BaseModel):

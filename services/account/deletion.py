@@ -5,16 +5,12 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from services.errors import InvalidInput
 from services.models import ACCOUNT_TABLES, Account
 
 
-class AccountDeletionError(ValueError):
+class AccountDeletionError(InvalidInput, ValueError):
     """The deletion was refused and nothing was deleted; `field` names the input to fix."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f'{field}: {message}')
-        self.field = field
-        self.message = message
 
 
 def check_confirmation(session: Session, account_id: int, confirm_name: str | None) -> Account:

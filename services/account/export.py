@@ -9,6 +9,9 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +21,7 @@ from services import db
 from services.billing.invoices import invoices
 from services.billing.ledger import receipts
 from services.billing.pdfs import invoice_pdf, receipt_pdf
+from services.errors import NotFound
 from services.keys.api_keys import key_status, list_keys
 from services.models import Account, ApiKey, utcnow
 from services.money import decimal_string
@@ -26,6 +30,7 @@ from services.usage.exports import generations_csv
 from services.usage.generations import GenerationFilter
 
 FORMAT = 'lowrouter-export/1'
+STREAM_CHUNK = 64 * 1024  # bytes handed out at a time by stream_export
 README = """lowrouter export of the account "{name}", made {made} (UTC)
 
 README.txt        this file
@@ -46,14 +51,82 @@ UTC, with the account time zone ({timezone}) where a column says local.
 """
 
 
-class ExportError(LookupError):
-    pass
+class ExportError(NotFound, LookupError):
+    """There is no such account to export."""
 
 
 def build_export(account_id: int) -> bytes:
     """The ZIP, in a fixed file order: README.txt, settings.json, generations.csv, invoices/*, receipts/*."""
+    prepared = _prepare(account_id)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
+        for _ in _write(archive, prepared):
+            pass
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class StreamedExport:
+    file_name: str
+    chunks: Iterator[bytes]
+
+
+def stream_export(account_id: int, *, chunk_size: int = STREAM_CHUNK) -> StreamedExport:
+    """The same ZIP entries as build_export (names, order, contents), written a piece at a time and handed
+    out in chunks of about `chunk_size` bytes, so the whole archive is never in memory. The account, its
+    settings, receipts and invoices are read now (ExportError at once when the account is gone); the
+    generations are read while the chunks are taken. The bytes differ from build_export's in one way: each
+    entry's sizes follow its data (a data descriptor), as a ZIP written to a stream must do."""
+    prepared = _prepare(account_id)
+    return StreamedExport(export_file_name(prepared.account, prepared.made), _chunks(prepared, chunk_size))
+
+
+class _Drain:
+    """A write-only stream that keeps what the ZIP writer wrote until it is taken (no tell(): the writer
+    then writes data descriptors and never seeks back)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b''.join(self.parts)
+        self.parts.clear()
+        self.size = 0
+        return data
+
+
+def _chunks(prepared: _Prepared, chunk_size: int) -> Iterator[bytes]:
+    drain = _Drain()
+    with zipfile.ZipFile(drain, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
+        for _ in _write(archive, prepared):
+            if drain.size >= chunk_size:
+                yield drain.take()
+    if drain.size:
+        yield drain.take()  # the last entries and the central directory
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    account: Account
+    made: datetime
+    receipts: list[Any]
+    invoices: list[Any]
+    settings: dict[str, Any]
+
+
+def _prepare(account_id: int) -> _Prepared:
+    """Everything but generations, in one read session (this month's draft invoice is computed, not stored)."""
     made = utcnow().replace(microsecond=0)
-    with db.read_scope() as session:  # everything but generations (this month's draft is computed, not stored)
+    with db.read_scope() as session:
         account = session.get(Account, account_id)
         if account is None:
             raise ExportError(f'there is no account {account_id}')
@@ -62,30 +135,38 @@ def build_export(account_id: int) -> bytes:
             invoices(session, account, now=made), key=lambda i: (i.period_start, i.status != 'issued')
         )
         settings = export_settings(session, account, made)
+    return _Prepared(account, made, receipt_rows, invoice_rows, settings)
+
+
+def _write(archive: zipfile.ZipFile, prepared: _Prepared) -> Iterator[None]:
+    """Write every entry into `archive`, pausing (yielding) after each piece written."""
+    account, made = prepared.account, prepared.made
     stamp = made.timetuple()[:6]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
-        readme = README.format(
-            name=account.name,
-            made=made.isoformat(),
-            invoices=len(invoice_rows),
-            receipts=len(receipt_rows),
-            currency=account.currency,
-            timezone=account.timezone,
-        )
-        archive.writestr(_entry('README.txt', stamp), readme)
-        archive.writestr(
-            _entry('settings.json', stamp), json.dumps(settings, indent=2, ensure_ascii=False, default=str) + '\n'
-        )
-        # generations_csv opens its own session, so this runs after the one above has ended
-        with archive.open(_entry('generations.csv', stamp), 'w', force_zip64=True) as csv_file:
-            for chunk in generations_csv(account, GenerationFilter()):
-                csv_file.write(chunk.encode('utf-8'))
-        for invoice in invoice_rows:
-            archive.writestr(_entry(f'invoices/{_file_name(invoice.number)}.pdf', stamp), invoice_pdf(invoice))
-        for receipt in receipt_rows:
-            archive.writestr(_entry(f'receipts/{_file_name(receipt.number)}.pdf', stamp), receipt_pdf(account, receipt))
-    return buffer.getvalue()
+    readme = README.format(
+        name=account.name,
+        made=made.isoformat(),
+        invoices=len(prepared.invoices),
+        receipts=len(prepared.receipts),
+        currency=account.currency,
+        timezone=account.timezone,
+    )
+    archive.writestr(_entry('README.txt', stamp), readme)
+    archive.writestr(
+        _entry('settings.json', stamp), json.dumps(prepared.settings, indent=2, ensure_ascii=False, default=str) + '\n'
+    )
+    yield
+    # generations_csv opens its own session, so this runs after the one of _prepare has ended
+    lines = closing(generations_csv(account, GenerationFilter()))
+    with lines as chunks, archive.open(_entry('generations.csv', stamp), 'w', force_zip64=True) as csv_file:
+        for chunk in chunks:
+            csv_file.write(chunk.encode('utf-8'))
+            yield
+    for invoice in prepared.invoices:
+        archive.writestr(_entry(f'invoices/{_file_name(invoice.number)}.pdf', stamp), invoice_pdf(invoice))
+        yield
+    for receipt in prepared.receipts:
+        archive.writestr(_entry(f'receipts/{_file_name(receipt.number)}.pdf', stamp), receipt_pdf(account, receipt))
+        yield
 
 
 def export_file_name(account: Account, when: datetime | None = None) -> str:

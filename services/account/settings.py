@@ -6,14 +6,12 @@ from sqlmodel import Session
 
 from services.catalog import get_catalog
 from services.eco import estimate as eco
+from services.errors import InvalidInput
 from services.models import Account
 
 
-class SettingError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f'{field}: {message}')
-        self.field = field
-        self.message = message
+class SettingError(InvalidInput, ValueError):
+    """A setting that was refused; `field` names the input to fix."""
 
 
 def set_eco_baseline(session: Session, account: Account, model_id: str) -> Account:

@@ -1,11 +1,13 @@
 """Monthly invoices: issued for closed months (account time zone), a draft for the current one.
 
-An issued invoice stores a snapshot of everything it says, so its PDF is rendered from stored data
-and a re-download is byte-for-byte the same document.
+An issued invoice stores a snapshot of everything it says and, rendered from it once when it is issued, its PDF
+(invoice_document): the invoices page and the API answer those stored bytes (`invoice_file`); this month's
+draft is rendered on demand by the same function for both.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -13,8 +15,11 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from services.models import Account, Invoice, LedgerEntry, Receipt, UsageHour, utcnow
+from services.billing.ledger import credit_balance
+from services.billing.pdfs import invoice_pdf
+from services.models import Account, Invoice, InvoiceDocument, LedgerEntry, Receipt, utcnow
 from services.timeutil import local, utc
+from services.usage.query import first_usage, usage
 
 DRAFT_ID = 0  # the id of this month's draft, which is computed when asked for and never stored
 MAX_ISSUED_PER_CALL = 24  # a round of the background job stays short whatever the history; the next one goes on
@@ -33,7 +38,8 @@ def ensure_invoices(
     session: Session, account: Account, *, now: datetime | None = None, limit: int = MAX_ISSUED_PER_CALL
 ) -> int:
     """Issue the invoices of closed months since the first activity that have none yet (a month without usage
-    gets a statement of its balances), newest first and at most `limit` of them. Returns how many were issued.
+    gets a statement of its balances), newest first and at most `limit` of them, each with its PDF stored; then
+    store the PDF of up to `limit` invoices issued before documents were stored. Returns how many were issued.
 
     The background job calls this (workers/delivery.py); reading invoices never issues them."""
     now = now or utcnow()
@@ -56,6 +62,7 @@ def ensure_invoices(
             except IntegrityError:  # another process issued it at the same moment: theirs stands
                 pass
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    store_missing_documents(session, account, limit=limit)
     return issued
 
 
@@ -102,7 +109,52 @@ def _store(session: Session, account: Account, year: int, month: int, *, status:
     invoice = _month_invoice(session, account, year, month, status=status, now=now)
     session.add(invoice)
     session.flush()
+    if status == 'issued':
+        _store_document(session, invoice)
     return invoice
+
+
+@dataclass(frozen=True)
+class InvoiceFile:
+    file_name: str
+    pdf: bytes
+
+
+def invoice_file(session: Session, account: Account, invoice_id: int) -> InvoiceFile | None:
+    """The PDF that the invoices page and the API both serve: an issued invoice's stored document (rendered once
+    when it was issued), or this month's draft rendered now, by the same function. None: no such invoice."""
+    invoice = get_invoice(session, account, invoice_id)
+    if invoice is None:
+        return None
+    stored = session.get(InvoiceDocument, invoice.id) if invoice.status == 'issued' else None
+    # an invoice issued before documents were stored renders from its snapshot until the job stores it
+    return InvoiceFile(f'{invoice.number}.pdf', stored.pdf if stored is not None else invoice_pdf(invoice))
+
+
+def store_missing_documents(session: Session, account: Account, *, limit: int = MAX_ISSUED_PER_CALL) -> int:
+    """Store the PDF of issued invoices that have none yet (issued before documents were stored), oldest first
+    and at most `limit` of them. Returns how many were stored."""
+    missing = session.exec(
+        select(Invoice)
+        .join(InvoiceDocument, InvoiceDocument.invoice_id == Invoice.id, isouter=True)
+        .where(Invoice.account_id == account.id, Invoice.status == 'issued', InvoiceDocument.invoice_id.is_(None))
+        .order_by(Invoice.period_start)
+        .limit(limit)
+    ).all()
+    stored = 0
+    for invoice in missing:
+        try:
+            with session.begin_nested():
+                _store_document(session, invoice)
+            stored += 1
+        except IntegrityError:  # another process stored it at the same moment: the same bytes
+            pass
+    return stored
+
+
+def _store_document(session: Session, invoice: Invoice) -> None:
+    session.add(InvoiceDocument(invoice_id=invoice.id, account_id=invoice.account_id, pdf=invoice_pdf(invoice)))
+    session.flush()
 
 
 def _month_invoice(session: Session, account: Account, year: int, month: int, *, status: str, now: datetime) -> Invoice:
@@ -124,20 +176,11 @@ def _month_invoice(session: Session, account: Account, year: int, month: int, *,
 
 
 def build_snapshot(session: Session, account: Account, start: datetime, end: datetime) -> dict:
-    """Everything the invoice says, from rollups and the ledger, as JSON-ready values."""
+    """Everything the invoice says, from the usage query and the ledger, as JSON-ready values."""
+    by_model = usage(session, account.id, since=start, until=end, group_by=('model',))
     lines = [
-        {'model': m, 'requests': int(r), 'tokens': int(t), 'cost_micros': int(c)}
-        for m, r, t, c in session.exec(
-            select(
-                UsageHour.model,
-                func.sum(UsageHour.requests),
-                func.sum(UsageHour.prompt_tokens + UsageHour.completion_tokens),
-                func.sum(UsageHour.cost_micros),
-            )
-            .where(UsageHour.account_id == account.id, UsageHour.hour >= start, UsageHour.hour < end)
-            .group_by(UsageHour.model)
-            .order_by(func.sum(UsageHour.cost_micros).desc(), UsageHour.model)
-        )
+        {'model': u.model, 'requests': u.requests, 'tokens': u.tokens, 'cost_micros': u.cost_micros}
+        for u in sorted(by_model, key=lambda u: (-u.cost_micros, u.model))
     ]
     top_ups = [
         {
@@ -153,8 +196,8 @@ def build_snapshot(session: Session, account: Account, start: datetime, end: dat
             .order_by(LedgerEntry.created_at)
         )
     ]
-    opening = _credits(session, account.id, before=start) - _usage(session, account.id, before=start)
-    usage = sum(line['cost_micros'] for line in lines)
+    opening = credit_balance(session, account, before=start)
+    used = sum(line['cost_micros'] for line in lines)
     top_ups_total = sum(t['amount_micros'] for t in top_ups)
     return {
         'period_start': start.isoformat(),
@@ -166,8 +209,8 @@ def build_snapshot(session: Session, account: Account, start: datetime, end: dat
         'top_ups': top_ups,
         'opening_micros': opening,
         'top_ups_micros': top_ups_total,
-        'usage_micros': usage,
-        'closing_micros': opening + top_ups_total - usage,
+        'usage_micros': used,
+        'closing_micros': opening + top_ups_total - used,
         'emissions': _emissions(session, account.id, start, end),
     }
 
@@ -177,36 +220,18 @@ EMISSION_COLUMNS += ('embodied_g', 'embodied_g_low', 'embodied_g_high')  # the m
 
 
 def _emissions(session: Session, account_id: int, start: datetime, end: datetime) -> dict:
-    """Energy, carbon and its manufacturing part summed over the period's rollups (eco-1 rows add 0 to the part)."""
-    columns = EMISSION_COLUMNS
-    window = (UsageHour.account_id == account_id, UsageHour.hour >= start, UsageHour.hour < end)
-    sums = session.exec(
-        select(*(func.coalesce(func.sum(getattr(UsageHour, c)), 0) for c in columns)).where(*window)
-    ).one()
-    versions = sorted(session.exec(select(UsageHour.methodology_version).where(*window).distinct()))
-    return {c: float(v) for c, v in zip(columns, sums, strict=True)} | {'methodology_versions': versions}
-
-
-def _credits(session: Session, account_id: int, *, before: datetime) -> int:
-    query = select(func.coalesce(func.sum(LedgerEntry.amount_micros), 0)).where(
-        LedgerEntry.account_id == account_id, LedgerEntry.created_at < before
-    )
-    return int(session.exec(query).one())
-
-
-def _usage(session: Session, account_id: int, *, before: datetime) -> int:
-    query = select(func.coalesce(func.sum(UsageHour.cost_micros), 0)).where(
-        UsageHour.account_id == account_id, UsageHour.hour < before
-    )
-    return int(session.exec(query).one())
+    """Energy, carbon and its manufacturing part summed over the period (eco-1 rows add 0 to the part), and the
+    methodology versions that computed them."""
+    by_version = usage(session, account_id, since=start, until=end, group_by=('methodology_version',))
+    sums = {c: float(sum(getattr(u, c) for u in by_version)) for c in EMISSION_COLUMNS}
+    return sums | {'methodology_versions': [u.methodology_version for u in by_version]}
 
 
 def _first_activity(session: Session, account_id: int) -> datetime | None:
-    first_usage = session.exec(select(func.min(UsageHour.hour)).where(UsageHour.account_id == account_id)).one()
     first_credit = session.exec(
         select(func.min(LedgerEntry.created_at)).where(LedgerEntry.account_id == account_id)
     ).one()
-    moments = [m for m in (first_usage, first_credit) if m is not None]
+    moments = [m for m in (first_usage(session, account_id), first_credit) if m is not None]
     if not moments:
         return None
     return min(m if m.tzinfo else m.replace(tzinfo=UTC) for m in moments)

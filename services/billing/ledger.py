@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from babel.numbers import get_currency_precision
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from services.billing.payments import DEFAULT_GATEWAY, PaymentError, PaymentGateway
+from services.errors import Conflict, InvalidInput, PaymentRequired
 from services.models import Account, LedgerEntry, Receipt, utcnow
 from services.money import MoneyError, format_money, parse_amount
+from services.usage.query import usage_total
 
 MIN_TOP_UP = 5_000_000  # 5.00 in the account currency
 MAX_TOP_UP = 10_000_000_000  # 10 000.00
 PRESETS = (10_000_000, 25_000_000, 50_000_000, 100_000_000)
 
 
-class TopUpError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f'{field}: {message}')
-        self.field = field
-        self.message = message
+class TopUpError(InvalidInput, ValueError):
+    """A top-up that was refused; nothing was credited. `field` names the input to fix."""
+
+
+class TopUpDeclined(PaymentRequired, TopUpError):
+    """The payment gateway declined or failed (field `payment`)."""
+
+    code = 'payment_declined'
+
+
+class TopUpConflict(Conflict, TopUpError):
+    """The idempotency key was already used for a different top-up (field `idempotency_key`)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,7 @@ def top_up(
             amount_micros=micros, currency=account.currency, method=method, idempotency_key=idempotency_key
         )
     except PaymentError as error:
-        raise TopUpError('payment', str(error)) from None
+        raise TopUpDeclined('payment', str(error)) from None
     try:
         with session.begin_nested():
             entry = LedgerEntry(
@@ -76,6 +86,22 @@ def top_up(
             raise
         return _same(existing, micros, method)
     return TopUp(entry, receipt, True)
+
+
+def credits_total(session: Session, account_id: int, *, before: datetime | None = None) -> int:
+    """Everything the ledger credited the account (top-ups, refunds, adjustments), in micro-units; with
+    `before`, only what was entered before that moment."""
+    query = select(func.coalesce(func.sum(LedgerEntry.amount_micros), 0)).where(LedgerEntry.account_id == account_id)
+    if before is not None:
+        query = query.where(LedgerEntry.created_at < before)
+    return int(session.exec(query).one())
+
+
+def credit_balance(session: Session, account: Account, *, before: datetime | None = None) -> int:
+    """Balance = credits - usage, in micro-units of the account currency; with `before`, as it stood then
+    (the ledger's entries before that moment, the usage buckets that start before it)."""
+    used = usage_total(session, account.id, until=before).cost_micros
+    return credits_total(session, account.id, before=before) - used
 
 
 def receipts(session: Session, account_id: int) -> list[Receipt]:
@@ -132,7 +158,7 @@ def _issue_receipt(session: Session, account: Account, entry: LedgerEntry, refer
 def _same(existing: TopUp, micros: int, method: str) -> TopUp:
     """The top-up already made with this idempotency key, if this request asks for the same; else a conflict."""
     if (existing.entry.amount_micros, existing.entry.method) != (micros, method):
-        raise TopUpError('idempotency_key', 'this key was already used for a different top-up')
+        raise TopUpConflict('idempotency_key', 'this key was already used for a different top-up')
     return existing
 
 

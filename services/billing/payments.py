@@ -6,9 +6,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
+from services.errors import PaymentRequired
 
-class PaymentError(Exception):
+
+class PaymentError(PaymentRequired):
     """The gateway declined or failed; nothing is credited."""
+
+    code = 'payment_declined'
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from services.catalog import Catalog, get_catalog
 from services.eco import estimate as eco
 from services.eco._verdict import Comparison, Verdict, verdict_sentence
 from services.models import Account
 from services.timeutil import day_start_utc
-from services.usage.rollups import usage_between, usage_window
+from services.usage.query import usage
 
 SMALL_SAMPLE = 100  # fewer generations than this in the window: reduced confidence
 ESTIMATED_SHARE = 0.2  # more than this share of energy from estimated records: reduced confidence
@@ -177,7 +176,6 @@ def caveat_anchor(code: str) -> str:
 
 SUMS = ('requests', 'prompt_tokens', 'completion_tokens', 'estimated_energy_wh')
 SUMS += tuple(f'{s}{e}' for s in ('energy_wh', 'carbon_g', 'embodied_g') for e in ('_low', '', '_high'))
-COUNTS = ('requests', 'prompt_tokens', 'completion_tokens')
 
 
 def _groups(
@@ -189,20 +187,20 @@ def _groups(
     until: datetime | None = None,
 ) -> list[dict]:
     """The window's usage per (provider, region, methodology version): what a baseline estimate needs."""
-    usage = usage_window(account_id, since) if until is None else usage_between(account_id, since, until)
-    keys = (usage.c.provider, usage.c.region, usage.c.methodology_version)
-    query = select(*keys, *(func.coalesce(func.sum(getattr(usage.c, c)), 0) for c in SUMS)).group_by(*keys)
-    if model:
-        query = query.where(usage.c.model == model)
-    if key_id:
-        query = query.where(usage.c.api_key_id == key_id)
-    groups = []
-    for provider, region, version, *sums in session.exec(query.order_by(*keys)):
-        group = {'provider': provider, 'region': region, 'methodology_version': version}
-        for column, value in zip(SUMS, sums, strict=True):
-            group[column] = int(value) if column in COUNTS else float(value)  # PostgreSQL sums come as numeric
-        groups.append(group)
-    return groups
+    found = usage(
+        session,
+        account_id,
+        since=since,
+        until=until,
+        group_by=('provider', 'region', 'methodology_version'),
+        model=model or None,
+        key_id=key_id or None,
+    )
+    return [
+        {'provider': u.provider, 'region': u.region, 'methodology_version': u.methodology_version}
+        | {column: getattr(u, column) for column in SUMS}
+        for u in found
+    ]
 
 
 def _baseline_of(catalog: Catalog, baseline: str, group: dict) -> eco.Estimate:

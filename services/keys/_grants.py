@@ -12,16 +12,12 @@ from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
+from services.errors import Forbidden
 from services.models import ApiKey
 
 
-class KeyForbidden(PermissionError):
+class KeyForbidden(Forbidden, PermissionError):
     """The acting key would grant more than it holds; `field` says which setting."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f'{field}: {message}')
-        self.field = field
-        self.message = message
 
 
 def held(key: ApiKey) -> dict[str, Any]:

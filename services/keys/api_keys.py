@@ -19,6 +19,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from services.catalog import get_catalog
+from services.errors import InvalidInput, NotFound
 from services.keys._grants import KeyForbidden as KeyForbidden  # re-exported for the API
 from services.keys._grants import check_ceiling, held
 from services.models import Account, ApiKey, utcnow
@@ -31,15 +32,12 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)  # "last used" is written at most o
 BulkAction = Literal['revoke', 'add_scope', 'remove_scope', 'set_limit']
 
 
-class KeyInputError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f'{field}: {message}')
-        self.field = field
-        self.message = message
+class KeyInputError(InvalidInput, ValueError):
+    """A key setting that was refused; `field` names the input to fix."""
 
 
-class KeyNotFound(LookupError):
-    pass
+class KeyNotFound(NotFound, LookupError):
+    """No such key in this account."""
 
 
 class KeySettings(BaseModel):

@@ -1,7 +1,7 @@
 """What each key spent this calendar month (account time zone), and its monthly spend limit.
 
 Cost counts in the hour it was *recorded* (key_spend), whatever `created_at` a generation says, so a
-backdated generation cannot dodge the limit; tokens and requests come from the hourly rollups (usage_hour).
+backdated generation cannot dodge the limit; tokens and requests come from the usage query (the rollups).
 The limit holds exactly: a request (or a whole batch) is checked against what is left with the key's row
 locked, and its spend is written in the same transaction, so concurrent requests queue on the key.
 """
@@ -17,9 +17,11 @@ from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from services.models import Account, ApiKey, KeySpend, UsageHour, utcnow
+from services.errors import Forbidden, PaymentRequired
+from services.models import Account, ApiKey, KeySpend, utcnow
 from services.money import format_money
 from services.timeutil import month_start_utc
+from services.usage.query import usage, usage_total
 
 
 @dataclass(frozen=True)
@@ -29,26 +31,24 @@ class KeyMonth:
     requests: int = 0
 
 
-class SpendLimitReached(Exception):
-    pass
+class SpendLimitReached(PaymentRequired):
+    """The key's monthly spend limit is used up, or this cost would pass it."""
+
+    code = 'spend_limit_reached'
 
 
-class ModelNotAllowed(Exception):
-    pass
+class ModelNotAllowed(Forbidden):
+    """The key may not use this model."""
+
+    code = 'model_not_allowed'
 
 
 def month_usage_by_key(session: Session, account: Account, *, now: datetime | None = None) -> dict[int, KeyMonth]:
+    """Every key's month so far (key id 0: recorded without a key): cost by recording time, tokens and requests
+    from the usage query."""
     start = month_start_utc(account.timezone, now)
-    usage = session.exec(
-        select(
-            UsageHour.api_key_id,
-            func.sum(UsageHour.prompt_tokens + UsageHour.completion_tokens),
-            func.sum(UsageHour.requests),
-        )
-        .where(UsageHour.account_id == account.id, UsageHour.hour >= start)
-        .group_by(UsageHour.api_key_id)
-    )
-    counts = {key_id: (int(tokens), int(requests)) for key_id, tokens, requests in usage}
+    by_key = usage(session, account.id, since=start, group_by=('key',))
+    counts = {row.key_id: (row.tokens, row.requests) for row in by_key}
     spend = session.exec(
         select(KeySpend.api_key_id, func.sum(KeySpend.cost_micros))
         .where(KeySpend.account_id == account.id, KeySpend.hour >= start)
@@ -59,17 +59,8 @@ def month_usage_by_key(session: Session, account: Account, *, now: datetime | No
 
 
 def key_month_usage(session: Session, account: Account, key: ApiKey, *, now: datetime | None = None) -> KeyMonth:
-    tokens, requests = session.exec(
-        select(
-            func.coalesce(func.sum(UsageHour.prompt_tokens + UsageHour.completion_tokens), 0),
-            func.coalesce(func.sum(UsageHour.requests), 0),
-        ).where(
-            UsageHour.account_id == account.id,
-            UsageHour.api_key_id == key.id,
-            UsageHour.hour >= month_start_utc(account.timezone, now),
-        )
-    ).one()
-    return KeyMonth(month_spend(session, account, key.id, now=now), int(tokens), int(requests))
+    month = usage_total(session, account.id, since=month_start_utc(account.timezone, now), key_id=key.id)
+    return KeyMonth(month_spend(session, account, key.id, now=now), month.tokens, month.requests)
 
 
 def month_spend(session: Session, account: Account, key_id: int, *, now: datetime | None = None) -> int:

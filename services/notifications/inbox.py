@@ -10,6 +10,7 @@ from babel.numbers import get_currency_precision
 from sqlalchemy import update
 from sqlmodel import Session
 
+from services.errors import InvalidInput
 from services.models import Account, Notification, utcnow
 from services.money import MoneyError, format_money, parse_amount
 from services.notifications.queue import notifications, unread_count
@@ -26,11 +27,8 @@ PREF_OF_KIND = {
 MAX_THRESHOLD = 1_000_000_000_000  # 1 000 000.00 in the account currency
 
 
-class PrefsError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f'{field}: {message}')
-        self.field = field
-        self.message = message
+class PrefsError(InvalidInput, ValueError):
+    """A notification preference that was refused; `field` names the input to fix."""
 
 
 def prefs(account: Account) -> dict[str, bool]:

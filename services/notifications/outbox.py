@@ -19,13 +19,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from services import db
+from services.billing.ledger import credit_balance
 from services.billing.pdfs import invoice_pdf, receipt_pdf
 from services.eco.impact import EcoImpact, eco_impact
 from services.keys.spend import KeyMonth, month_usage_by_key
-from services.models import Account, ApiKey, Invoice, LedgerEntry, Notification, Outbox, Receipt, UsageHour, utcnow
+from services.models import Account, ApiKey, Invoice, LedgerEntry, Notification, Outbox, Receipt, utcnow
 from services.notifications import mailer
 from services.notifications.inbox import wants
 from services.notifications.queue import queue, queue_low_balance
+from services.usage.query import usage
 
 log = logging.getLogger('lowrouter')
 
@@ -102,8 +104,6 @@ def low_balance_key(session: Session, account: Account) -> str:
 
 
 def email_low_balance(session: Session, account: Account) -> bool:
-    from services.usage.totals import credit_balance
-
     content = mailer.low_balance_content(account, credit_balance(session, account))
     key = low_balance_key(session, account)
     return enqueue_email(session, account, 'low_balance', key, content.subject, content.text, content.html)
@@ -187,18 +187,8 @@ def week_eco(session: Session, account: Account, week: mailer.Week) -> EcoImpact
 
 
 def week_stats(session: Session, account_id: int, start: datetime, end: datetime) -> mailer.WeekStats:
-    query = (
-        select(
-            UsageHour.model,
-            func.sum(UsageHour.requests),
-            func.sum(UsageHour.prompt_tokens + UsageHour.completion_tokens),
-            func.sum(UsageHour.cost_micros),
-            func.sum(UsageHour.carbon_g),
-        )
-        .where(UsageHour.account_id == account_id, UsageHour.hour >= start, UsageHour.hour < end)
-        .group_by(UsageHour.model)
-    )
-    models = sorted(((m, int(r), int(t), int(c), float(g)) for m, r, t, c, g in session.exec(query)),
+    found = usage(session, account_id, since=start, until=end, group_by=('model',))
+    models = sorted(((u.model, u.requests, u.tokens, u.cost_micros, u.carbon_g) for u in found),
                     key=lambda row: (-row[2], row[0]))  # fmt: skip
     return mailer.WeekStats(
         requests=sum(m[1] for m in models),

@@ -23,7 +23,7 @@ def queue(
 
 def queue_low_balance(session: Session, account: Account) -> bool:
     """Queue one low-balance notification per crossing of the threshold (a top-up re-arms it)."""
-    from services.usage.totals import credit_balance
+    from services.billing.ledger import credit_balance
 
     balance = credit_balance(session, account)
     if balance >= account.low_balance_threshold_micros:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from services.catalog import AUTO_MODEL, Catalog, Offer
 from services.eco import estimate as eco
+from services.errors import Unavailable
 
 Strategy = Literal['cheapest', 'lowest_carbon', 'prefer_region', 'fixed_provider']
 STRATEGIES: tuple[Strategy, ...] = ('cheapest', 'lowest_carbon', 'prefer_region', 'fixed_provider')
@@ -35,8 +36,10 @@ CONTINENT = {
 }  # fmt: skip
 
 
-class RoutingError(ValueError):
-    pass
+class RoutingError(Unavailable, ValueError):
+    """No offer can serve the request under the policy (or none is left to fall back to)."""
+
+    code = 'no_route'
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from services.billing.ledger import credit_balance
 from services.catalog import AUTO_MODEL, Catalog, get_catalog
+from services.errors import DomainError, Forbidden, InvalidInput, NotFound, PaymentRequired, Unavailable
 from services.keys.spend import ModelNotAllowed, SpendLimitReached, add_spend, check_model, reserve_spend
 from services.models import Account, ApiKey, Generation, utcnow
 from services.money import offer_cost_micros
@@ -24,19 +26,48 @@ from services.routing.policies import effective, to_policy
 from services.routing.upstreams import Upstream
 from services.usage.ingest import GenerationIn, new_generation_id, prepare_generation, recorded_at, recording_hour
 from services.usage.rollups import add_to_rollups
-from services.usage.totals import credit_balance
 
 DEFAULT_COMPLETION_TOKENS = 300  # reserved against a key's spend limit when the request sets no max_tokens
 MAX_COMPLETION_TOKENS = 10_000_000
 
 
-class InferenceRefused(Exception):
-    """Refused before any upstream call. `kind`: invalid, unknown_model, balance, limit, model_not_allowed, no_route."""
+class InferenceRefused(DomainError):
+    """Refused before any upstream call; one subclass per reason. `kind` is its code: invalid, unknown_model,
+    balance, limit, model_not_allowed, no_route."""
 
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
+    @property
+    def kind(self) -> str:
+        return self.code
+
+
+class RequestInvalid(InferenceRefused, InvalidInput):
+    """The request lacks what inference needs, or gives it in a form lowrouter cannot use."""
+
+
+class UnknownModel(InferenceRefused, NotFound):
+    code = 'unknown_model'
+
+
+class BalanceNotPositive(InferenceRefused, PaymentRequired):
+    code = 'balance'
+
+
+class LimitReached(InferenceRefused, PaymentRequired):
+    """The key's monthly spend limit leaves no room for this request."""
+
+    code = 'limit'
+
+
+class ModelRefused(InferenceRefused, Forbidden):
+    """The key may not use the model asked for (or any model of the auto pool)."""
+
+    code = 'model_not_allowed'
+
+
+class NoRoute(InferenceRefused, Unavailable):
+    """No configured provider can serve the request under the policy."""
+
+    code = 'no_route'
 
 
 @dataclass
@@ -77,14 +108,14 @@ def plan(
     without a spend limit needs no session at all."""
     requested = body.get('model')
     if not isinstance(requested, str) or not requested:
-        raise InferenceRefused('invalid', 'model: required, e.g. "lowrouter/auto" or "openai/gpt-4o-mini"')
+        raise RequestInvalid('model', 'required, e.g. "lowrouter/auto" or "openai/gpt-4o-mini"')
     if not isinstance(body.get('messages'), list) or not body['messages']:
-        raise InferenceRefused('invalid', 'messages: a non-empty list is required')
+        raise RequestInvalid('messages', 'a non-empty list is required')
     catalog = get_catalog()
     if requested != AUTO_MODEL and requested not in catalog.models:
-        raise InferenceRefused('unknown_model', f'model: unknown model {requested!r}; see GET /api/v1/models')
+        raise UnknownModel('model', f'unknown model {requested!r}; see GET /api/v1/models')
     if (credit_balance(session, account) if balance_micros is None else balance_micros) <= 0:
-        raise InferenceRefused('balance', 'your credit balance is not positive: top up to run inference')
+        raise BalanceNotPositive('your credit balance is not positive: top up to run inference')
     if settings is None:
         settings, _ = effective(session, account, key.id)
     policy = to_policy(settings)
@@ -98,7 +129,7 @@ def plan(
                 raise ModelNotAllowed(f'key "{key.name}" may use none of the auto pool')
             candidates = tuple(allowed)
     except ModelNotAllowed as error:
-        raise InferenceRefused('model_not_allowed', str(error)) from None
+        raise ModelRefused(str(error)) from None
     gateway = get_gateway()
     upstreams = gateway.current()
     messages = json.dumps(body['messages'])
@@ -116,7 +147,7 @@ def plan(
             cooling=gateway.health.cooling(),
         )
     except RoutingError as error:
-        raise InferenceRefused('no_route', f'{error}. {_configured_words(upstreams, gateway.path.name)}') from None
+        raise NoRoute(f'{error}. {_configured_words(upstreams, gateway.path.name)}') from None
     generation_id = new_generation_id()
     # at most one token per byte of the prompt as sent, and the completion the client allows (or a default)
     reserved = 0
@@ -127,7 +158,7 @@ def plan(
         try:
             reserve_spend(session, account, key, reserved)
         except SpendLimitReached as error:
-            raise InferenceRefused('limit', str(error)) from None
+            raise LimitReached(str(error)) from None
         add_spend(session, [(account.id, key.id, _hour(generation_id), reserved)])
     stream = bool(body.get('stream'))
     plan_ = Plan(account, key, requested, policy, decision, upstreams, generation_id, body, stream, reserved)
@@ -149,7 +180,7 @@ def _max_tokens(body: dict[str, Any]) -> int | None:
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_COMPLETION_TOKENS:
-            raise InferenceRefused('invalid', f'{name}: a whole number from 1 to {MAX_COMPLETION_TOKENS}')
+            raise RequestInvalid(name, f'a whole number from 1 to {MAX_COMPLETION_TOKENS}')
         return value
     return None
 

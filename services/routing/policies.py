@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlmodel import Session, select
 
 from services.catalog import get_catalog
+from services.errors import InvalidInput
 from services.keys.api_keys import get_key
 from services.models import Account, RoutingPolicy, utcnow
 from services.routing.engine import DEFAULT_AUTO_POOL, STRATEGIES, Policy, Strategy
@@ -33,11 +34,8 @@ BUILT_IN: dict[str, Any] = {
 USES = {'prefer_region': 'prefer_region', 'fixed_provider': 'fixed_provider'}  # strategy -> the field only it uses
 
 
-class PolicyError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f'{field}: {message}')
-        self.field = field
-        self.message = message
+class PolicyError(InvalidInput, ValueError):
+    """A routing setting that was refused; `field` names the input to fix."""
 
 
 class PolicySettings(BaseModel):

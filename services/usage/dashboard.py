@@ -1,16 +1,15 @@
-"""What the landing page shows, read from hourly rollups (never a scan of generations)."""
+"""What the landing page shows, read through the usage query (services/usage/query.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from services.models import Account
 from services.timeutil import day_start_utc
-from services.usage.rollups import usage_window
+from services.usage.query import usage
 
 
 @dataclass(frozen=True)
@@ -36,19 +35,8 @@ def usage_since(
     session: Session, account: Account, since: datetime, *, model: str | None = None, key_id: int | None = None
 ) -> UsageSummary:
     """Requests, tokens and cost since `since`, by model, largest first."""
-    usage = usage_window(account.id, since)
-    query = select(
-        usage.c.model,
-        func.sum(usage.c.requests),
-        func.sum(usage.c.prompt_tokens + usage.c.completion_tokens),
-        func.sum(usage.c.cost_micros),
-        func.sum(usage.c.carbon_g),
-    ).group_by(usage.c.model)
-    if model:
-        query = query.where(usage.c.model == model)
-    if key_id:
-        query = query.where(usage.c.api_key_id == key_id)
-    rows = [(m, int(r), int(t), int(c), float(g)) for m, r, t, c, g in session.exec(query)]
+    found = usage(session, account.id, since=since, group_by=('model',), model=model or None, key_id=key_id or None)
+    rows = [(u.model, u.requests, u.tokens, u.cost_micros, u.carbon_g) for u in found]
     total_tokens = sum(row[2] for row in rows)
     by_model = sorted(
         (ModelUsage(m, r, t, c, g, t / total_tokens if total_tokens else 0.0) for m, r, t, c, g in rows),

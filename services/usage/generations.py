@@ -10,11 +10,12 @@ from datetime import datetime
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
+from services.errors import InvalidInput
 from services.models import Generation
 
 
-class CursorError(ValueError):
-    pass
+class CursorError(InvalidInput, ValueError):
+    """A cursor this API did not hand out."""
 
 
 @dataclass(frozen=True)
@@ -90,4 +91,4 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         moment, generation_id = raw.split('|', 1)
         return datetime.fromisoformat(moment), generation_id
     except (ValueError, UnicodeDecodeError):
-        raise CursorError('cursor: not a cursor returned by this API') from None
+        raise CursorError('cursor', 'not a cursor returned by this API') from None

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from services.catalog import Catalog, get_catalog
 from services.eco import estimate as eco
+from services.errors import InvalidInput
 from services.keys.spend import add_spend
 from services.models import Account, Generation, utcnow
 from services.money import MoneyError, offer_cost_micros, parse_amount
@@ -36,13 +37,8 @@ FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks differ a little; a generation 
 MAX_BACKDATE = timedelta(days=90)  # the oldest created_at a client may give, invoiced months aside
 
 
-class IngestError(ValueError):
+class IngestError(InvalidInput, ValueError):
     """A generation that cannot be recorded; `field` names the offending input."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f'{field}: {message}')
-        self.field = field
-        self.message = message
 
 
 class GenerationIn(BaseModel):

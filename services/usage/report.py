@@ -1,4 +1,4 @@
-"""Usage aggregates for the API, grouped by model, provider, region, key or local day, from rollups."""
+"""Usage aggregates for the API, grouped by model, provider, region, key or local day, through the usage query."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from services.models import Account, UsageHour
+from services.models import Account
 from services.timeutil import local
+from services.usage.query import usage
 
 GroupBy = Literal['model', 'provider', 'region', 'key', 'day']
 SUMMED = ('requests', 'prompt_tokens', 'completion_tokens', 'cost_micros', 'energy_wh', 'carbon_g')
@@ -27,35 +27,22 @@ def usage_grouped(
     key_id: int | None = None,
 ) -> list[dict]:
     """One row per group with requests, tokens, cost (micro-units), energy and carbon; rollups are hourly,
-    so `since`/`until` are rounded down to the hour and a day is the account's local day."""
-    group_column = {
-        'model': UsageHour.model,
-        'provider': UsageHour.provider,
-        'region': UsageHour.region,
-        'key': UsageHour.api_key_id,
-        'day': UsageHour.hour,
-    }[group_by]
-    query = (
-        select(group_column, *(func.sum(getattr(UsageHour, c)) for c in SUMMED))
-        .where(UsageHour.account_id == account.id)
-        .group_by(group_column)
-    )
+    so `since` is rounded down to the hour (an hour counts when it starts before `until`) and a day is the
+    account's local day (read per hour, since a UTC day of the daily rollup straddles two local days)."""
     if since is not None:
-        query = query.where(UsageHour.hour >= since.replace(minute=0, second=0, microsecond=0))
-    if until is not None:
-        query = query.where(UsageHour.hour < until)
-    if model is not None:
-        query = query.where(UsageHour.model == model)
-    if key_id is not None:
-        query = query.where(UsageHour.api_key_id == key_id)
+        since = since.replace(minute=0, second=0, microsecond=0)
+    group = 'hour' if group_by == 'day' else group_by
+    found = usage(session, account.id, since=since, until=until, group_by=(group,), model=model, key_id=key_id)
     groups: dict[object, dict[str, float]] = defaultdict(lambda: dict.fromkeys(SUMMED, 0))
-    for group, *sums in session.exec(query):
+    for row in found:
         if group_by == 'day':
-            group = local(group, account.timezone).date().isoformat()
+            name = local(row.hour, account.timezone).date().isoformat()
         elif group_by == 'key':
-            group = group or None
-        for column, value in zip(SUMMED, sums, strict=True):
-            groups[group][column] += value
+            name = row.key_id or None
+        else:
+            name = getattr(row, group_by)
+        for column in SUMMED:
+            groups[name][column] += getattr(row, column)
     rows = [
         {
             'group': group,

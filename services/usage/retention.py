@@ -18,6 +18,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from services import db
+from services.errors import InvalidInput
 from services.models import Account, Generation, UsageHour, utcnow
 from services.usage.ingest import recorded_at
 
@@ -27,13 +28,8 @@ BATCH = 5000
 SessionSource = Session | Callable[[], AbstractContextManager[Session]]
 
 
-class RetentionError(ValueError):
+class RetentionError(InvalidInput, ValueError):
     """A retention setting that was refused (nothing was written); `field` names the input to fix."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f'{field}: {message}')
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@
 
 Three tables, all written in the transaction that stores their generations:
 - usage_hour (UsageHour): per hour x key x model x provider x region x methodology; all generations.
-- usage_day (UsageDay): the same per UTC day, for long windows (see `usage_window`).
+- usage_day (UsageDay): the same per UTC day, for long windows (see `usage_buckets`).
 - route_hour (RouteHour): per hour x key x requested model x where it ran; completed generations only,
   what the what-if preview replays.
 
 `rebuild_rollups` recomputes them from the raw generations and must reproduce the incremental ones
 exactly; buckets whose raw generations were pruned (before account.pruned_before) are kept as they are.
 `move_in_rollups` moves generations whose eco figures were recomputed (services/eco/recompute.py).
+services/usage/query.py is where the usage rollups are summed: every total of usage is read through it.
 """
 
 from __future__ import annotations
@@ -216,41 +217,42 @@ def _add_after(session: Session, rows: list[dict[str, Any]], since: dict[Rollup,
 WINDOW_COLUMNS = ('account_id', 'api_key_id', 'model', 'provider', 'region', 'methodology_version', *USAGE.sums)
 
 
-def usage_window(account_id: int, since: datetime | None):
-    """The usage buckets of an account from `since` on (None: all time), as a subquery with UsageHour's
-    columns minus the hour: whole UTC days from usage_day, the hours before the first whole day from
-    usage_hour. Its cost grows with the days in the window, not with the generations in them."""
-    if since is None:
-        return _days(account_id).subquery()
-    first_day = DAILY.first_whole(since)
-    return union_all(_hours(account_id, since, first_day), _days(account_id, first_day)).subquery()
-
-
-def usage_between(account_id: int, since: datetime, until: datetime):
-    """`usage_window` with an end: the buckets that start in [since, until). Whole UTC days from usage_day, the
-    ragged hours on both edges from usage_hour (only hours when the window holds no whole day). An hour bucket
-    belongs to the window its start falls in, so consecutive windows never share or lose one."""
-    first_day, end_of_days = DAILY.first_whole(since), day_of(until)  # whole days: first_day <= day < end_of_days
-    if first_day >= end_of_days:
+def usage_buckets(
+    account_id: int, since: datetime | None = None, until: datetime | None = None, *, hourly: bool = False
+):
+    """The usage buckets of an account that start in [since, until) (None: no bound), as a subquery with
+    UsageHour's columns and the bucket's start as `period`: whole UTC days from usage_day, the ragged hours on
+    the edges from usage_hour (every bucket from usage_hour when `hourly`). An hour bucket belongs to the window
+    its start falls in, so consecutive windows never share or lose one. The cost of reading it grows with the
+    days in the window, not with the generations in them. services/usage/query.py sums it."""
+    first_day = None if since is None else DAILY.first_whole(since)  # whole days: first_day <= day < end_of_days
+    end_of_days = None if until is None else day_of(until)
+    if hourly or (first_day is not None and end_of_days is not None and first_day >= end_of_days):
         return _hours(account_id, since, until).subquery()
-    days = _days(account_id, first_day, end_of_days)
-    return union_all(_hours(account_id, since, first_day), days, _hours(account_id, end_of_days, until)).subquery()
+    parts = [_days(account_id, first_day, end_of_days)]
+    if since is not None:
+        parts.insert(0, _hours(account_id, since, first_day))
+    if until is not None:
+        parts.append(_hours(account_id, end_of_days, until))
+    return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
 
 
-def _hours(account_id: int, start: datetime, end: datetime):
-    return select(*(getattr(UsageHour, c) for c in WINDOW_COLUMNS)).where(
-        UsageHour.account_id == account_id, UsageHour.hour >= start, UsageHour.hour < end
-    )
+def usage_window(account_id: int, since: datetime | None):
+    """`usage_buckets` from `since` on (None: all time), with no end."""
+    return usage_buckets(account_id, since)
+
+
+def _hours(account_id: int, start: datetime | None, end: datetime | None):
+    query = select(*(getattr(UsageHour, c) for c in WINDOW_COLUMNS), UsageHour.hour.label('period'))
+    query = query.where(UsageHour.account_id == account_id)
+    if start is not None:
+        query = query.where(UsageHour.hour >= start)
+    return query if end is None else query.where(UsageHour.hour < end)
 
 
 def _days(account_id: int, start: datetime | None = None, end: datetime | None = None):
-    query = select(*(getattr(UsageDay, c) for c in WINDOW_COLUMNS)).where(UsageDay.account_id == account_id)
+    query = select(*(getattr(UsageDay, c) for c in WINDOW_COLUMNS), UsageDay.day.label('period'))
+    query = query.where(UsageDay.account_id == account_id)
     if start is not None:
         query = query.where(UsageDay.day >= start)
     return query if end is None else query.where(UsageDay.day < end)
-
-
-def rollup_total(session: Session, account_id: int, column: str) -> Any:
-    return session.exec(
-        select(func.coalesce(func.sum(getattr(UsageHour, column)), 0)).where(UsageHour.account_id == account_id)
-    ).one()

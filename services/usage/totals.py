@@ -1,15 +1,16 @@
-"""Usage queries: what the dashboard and the API show about generations and spending."""
+"""Usage queries: what the dashboard and the API show about generations and spending.
+
+The balance (credits minus usage) lives with the ledger: services/billing/ledger.py."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
-from services.models import Account, ApiKey, Generation, LedgerEntry
+from services.models import Account, ApiKey, Generation
 from services.timeutil import month_start_utc
-from services.usage.rollups import usage_window
+from services.usage.query import usage_total
 
 
 def recent_generations(
@@ -29,24 +30,9 @@ def get_generation(session: Session, account_id: int, generation_id: str) -> Gen
     return generation if generation is not None and generation.account_id == account_id else None
 
 
-def credits_total(session: Session, account_id: int) -> int:
-    return session.exec(
-        select(func.coalesce(func.sum(LedgerEntry.amount_micros), 0)).where(LedgerEntry.account_id == account_id)
-    ).one()
-
-
-def usage_cost(session: Session, account_id: int, *, since: datetime | None = None) -> int:
-    usage = usage_window(account_id, since)
-    return session.exec(select(func.coalesce(func.sum(usage.c.cost_micros), 0))).one()
-
-
-def credit_balance(session: Session, account: Account) -> int:
-    """Balance = credits - usage, in micro-units of the account currency."""
-    return int(credits_total(session, account.id)) - int(usage_cost(session, account.id))
-
-
 def spent_this_month(session: Session, account: Account, *, now: datetime | None = None) -> int:
-    return int(usage_cost(session, account.id, since=month_start_utc(account.timezone, now)))
+    """What the usage of this calendar month (the account's time zone) cost, in micro-units."""
+    return usage_total(session, account.id, since=month_start_utc(account.timezone, now)).cost_micros
 
 
 def key_name(session: Session, key_id: int | None) -> str | None:

@@ -4,9 +4,7 @@ import httpx
 import pytest
 from nicegui.testing import User
 
-from services import db
-from services.account.accounts import create_account
-from services.keys.api_keys import create_key
+from tests.support import factories
 
 
 @pytest.fixture(autouse=True)
@@ -21,18 +19,13 @@ def api(user: User) -> httpx.AsyncClient:
 
 @pytest.fixture
 def account_id(user: User) -> int:
-    with db.session_scope() as session:
-        return create_account(session, name='API Co', timezone='Europe/Paris').id
+    return factories.account(name='API Co', timezone='Europe/Paris').id
 
 
 @pytest.fixture
 def make_key(account_id):
     def make(*scopes: str) -> dict[str, str]:
-        from services.models import Account
-
-        with db.session_scope() as session:
-            new = create_key(session, session.get(Account, account_id), name='test', scopes=list(scopes))
-        return {'Authorization': f'Bearer {new.secret}'}
+        return factories.bearer(factories.api_key(account_id, scopes=scopes))
 
     return make
 

@@ -11,28 +11,24 @@ from services.catalog import get_catalog
 from services.eco.impact import eco_impact
 from services.models import Account, Generation
 from services.units import carbon_text, energy_text
-from services.usage.ingest import record_generation
+from tests.support import factories
 
 L70 = 'meta-llama/llama-3.1-70b-instruct'
 
 
 def _seed(account_id, model=L70, count=30):
     now = datetime.now(UTC)
-    offer = get_catalog().offers_for(model)[0]
+    offer = factories.offer_of(model)
     with db.session_scope() as session:
         account = session.get(Account, account_id)
         for i in range(count):
-            record_generation(
-                session,
+            factories.generation(
                 account,
-                {
-                    'model': model,
-                    'provider': offer.provider,
-                    'region': offer.region,
-                    'prompt_tokens': 500,
-                    'completion_tokens': 200 + i,
-                    'created_at': now - timedelta(hours=i),
-                },
+                session=session,
+                offer=offer,
+                prompt_tokens=500,
+                completion_tokens=200 + i,
+                created_at=now - timedelta(hours=i),
             )
 
 

@@ -8,14 +8,12 @@ import pytest
 from sqlmodel import func, select
 
 from services import db
-from services.account.accounts import create_account
-from services.billing.ledger import top_up
 from services.catalog import get_catalog
-from services.keys.api_keys import create_key
-from services.models import Account, Generation, KeySpend
+from services.models import Generation, KeySpend
 from services.money import offer_cost_micros
 from tests.browser.conftest import serve
 from tests.conftest import fresh_database
+from tests.support import factories
 from tests.support.fake_upstream import FakeUpstream
 
 CLIENTS = 50
@@ -31,17 +29,16 @@ def app(tmp_path_factory):
         config.write_text(f'[providers.{offer.provider}]\nbase_url = "{upstream.base_url(offer.provider)}"\n')
         db.init_db(url)
         with db.session_scope() as session:
-            account = create_account(session, name='Limits Co')
-            top_up(session, account, '100.00', method='bank_transfer', idempotency_key='seed')
+            account = factories.account(session=session, name='Limits Co')
+            factories.top_up(account, '100.00', session=session, method='bank_transfer', idempotency_key='seed')
             account_id = account.id
         for base in serve(url, '--no-demo', env={'LOWROUTER_UPSTREAMS': str(config)}):
             yield base, account_id
 
 
 def _key(account_id: int, scopes: list[str], limit: str) -> tuple[int, dict]:
-    with db.session_scope() as session:
-        new = create_key(session, session.get(Account, account_id), name='limited', scopes=scopes, spend_limit=limit)
-    return new.key.id, {'Authorization': f'Bearer {new.secret}'}
+    new = factories.api_key(account_id, name='limited', scopes=scopes, spend_limit=limit)
+    return new.key.id, factories.bearer(new)
 
 
 def _all_at_once(send) -> list[httpx.Response]:

@@ -10,43 +10,36 @@ from sqlmodel import func, select
 from services.account.accounts import create_account
 from services.account.deletion import AccountDeletionError, delete_account
 from services.account.export import build_export
-from services.billing.invoices import ensure_invoices
-from services.billing.ledger import top_up
-from services.keys.api_keys import create_key
 from services.models import ACCOUNT_TABLES, Account, ApiKey, Invoice, Outbox, Receipt, utcnow
-from services.notifications import queue as notifications
-from services.routing import policies
 from services.timeutil import local
-from services.usage.ingest import record_generation
+from tests.support import factories
 
 MODELS = ('openai/gpt-4o-mini', 'mistral/mistral-small', 'openai/gpt-4o')
 
 
 def _seed(session, account: Account, tag: str, generations: int) -> dict:
     """Rows of `account` in every table of ACCOUNT_TABLES, through the services where there is one."""
-    new = create_key(session, account, name=f'{tag} app', scopes=['inference', 'ingest'], spend_limit='25.00')
-    create_key(session, account, name=f'{tag} reporting', scopes=['read'])
+    new = factories.api_key(
+        account, session=session, name=f'{tag} app', scopes=['inference', 'ingest'], spend_limit='25.00'
+    )
+    factories.api_key(account, session=session, name=f'{tag} reporting', scopes=['read'])
     now = utcnow()
     for i in range(generations):
-        record_generation(
-            session,
+        factories.generation(
             account,
-            {
-                'model': MODELS[i % 3],
-                'prompt_tokens': 1000 + i,
-                'completion_tokens': 300 + i,
-                'created_at': now - timedelta(days=45 if i % 2 else 0, minutes=i),  # last month too: an invoice
-            },
+            session=session,
+            model=MODELS[i % 3],
+            prompt_tokens=1000 + i,
+            completion_tokens=300 + i,
+            created_at=now - timedelta(days=45 if i % 2 else 0, minutes=i),  # last month too: an invoice
             api_key_id=new.key.id,
         )
-    top_up(session, account, '20.00', method='manual', idempotency_key=f'{tag}-1')
-    top_up(session, account, '35.50', method='manual', idempotency_key=f'{tag}-2')
-    ensure_invoices(session, account)
-    policies.set_account_settings(session, account, {'strategy': 'lowest_carbon', 'max_latency_ms': 4000})
-    policies.set_key_override(session, account, new.key.id, {'strategy': 'cheapest'})
-    notifications.queue(
-        session, account, kind='receipt', title='Receipt', body='Thanks', link='/credits', dedupe_key=f'{tag}-n'
-    )
+    factories.top_up(account, '20.00', session=session, idempotency_key=f'{tag}-1')
+    factories.top_up(account, '35.50', session=session, idempotency_key=f'{tag}-2')
+    factories.invoices(account, session=session)
+    factories.routing_policy(account, {'strategy': 'lowest_carbon', 'max_latency_ms': 4000}, session=session)
+    factories.routing_policy(account, {'strategy': 'cheapest'}, session=session, key_id=new.key.id)
+    factories.notification(account, session=session, body='Thanks', link='/credits', dedupe_key=f'{tag}-n')
     session.add(
         Outbox(
             account_id=account.id,

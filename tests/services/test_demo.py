@@ -6,10 +6,10 @@ from sqlmodel import Session, select
 from services import db
 from services.account.accounts import create_account
 from services.account.demo import DEMO_KEYS, create_demo_account, demo_traffic
+from services.billing.ledger import credit_balance
 from services.catalog import get_catalog
 from services.models import ApiKey, Generation, UsageHour
 from services.usage.ingest import record_generation
-from services.usage.totals import credit_balance
 
 NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 COMPARED = (

@@ -8,11 +8,10 @@ from sqlmodel import func, select
 
 from services import db
 from services.account.accounts import create_account
-from services.billing.ledger import MAX_TOP_UP, MIN_TOP_UP, TopUpError, top_up
+from services.billing.ledger import MAX_TOP_UP, MIN_TOP_UP, TopUpError, credit_balance, top_up
 from services.models import Account, LedgerEntry, Notification, Receipt
 from services.notifications.queue import queue_low_balance
 from services.usage.rollups import add_to_rollups
-from services.usage.totals import credit_balance
 
 OPERATIONS = st.lists(
     st.one_of(

@@ -14,7 +14,6 @@ from sqlmodel import func, select
 
 from services import db
 from services.account.accounts import create_account
-from services.billing.ledger import top_up
 from services.billing.pdfs import receipt_pdf
 from services.catalog import get_catalog
 from services.eco._verdict import verdict_sentence
@@ -26,6 +25,9 @@ from services.notifications.mailer import last_week
 from services.timeutil import local
 from services.units import carbon_range_text, carbon_text, carbon_unit
 from services.usage.ingest import record_generation
+from tests.support import factories
+
+RECEIPT = {'amount': '25.00', 'method': 'bank_transfer', 'idempotency_key': 'top-up-1'}  # a top-up's receipt
 
 
 class Mailbox:
@@ -78,11 +80,6 @@ def mailable(session, account) -> Account:
     return account
 
 
-def _receipt(account: Account, key: str = 'top-up-1'):
-    with db.session_scope() as session:
-        return top_up(session, account, '25.00', method='bank_transfer', idempotency_key=key).receipt
-
-
 def _rows() -> list[Outbox]:
     with db.session_scope() as session:
         return list(session.exec(select(Outbox).order_by(Outbox.id)))
@@ -94,7 +91,7 @@ def _notifications(kind: str) -> list[Notification]:
 
 
 def test_a_receipt_is_delivered_with_text_html_and_its_pdf(smtp, mailable):
-    receipt = _receipt(mailable)
+    receipt = factories.top_up(mailable, **RECEIPT).receipt
     with db.session_scope() as session:
         assert outbox.email_receipt(session, mailable, receipt)
     assert outbox.deliver_due() == 1
@@ -113,7 +110,7 @@ def test_a_receipt_is_delivered_with_text_html_and_its_pdf(smtp, mailable):
 
 
 def test_the_same_event_twice_is_one_row_and_one_message(smtp, mailable):
-    receipt = _receipt(mailable)
+    receipt = factories.top_up(mailable, **RECEIPT).receipt
     for _ in range(2):
         with db.session_scope() as session:
             outbox.email_receipt(session, mailable, receipt)
@@ -124,7 +121,7 @@ def test_the_same_event_twice_is_one_row_and_one_message(smtp, mailable):
 
 
 def test_nothing_is_queued_without_smtp_an_address_or_the_preference(monkeypatch, session, account):
-    receipt = _receipt(account)
+    receipt = factories.top_up(account, **RECEIPT).receipt
     with db.session_scope() as session:
         assert not outbox.email_receipt(session, account, receipt)  # no SMTP and no address
     monkeypatch.setenv('LOWROUTER_SMTP_HOST', '127.0.0.1')
@@ -146,7 +143,7 @@ def test_nothing_is_queued_without_smtp_an_address_or_the_preference(monkeypatch
 def test_a_refusing_server_schedules_retries_with_backoff_then_gives_up(smtp, mailable):
     smtp.refuse = True
     with db.session_scope() as session:
-        outbox.email_receipt(session, mailable, _receipt(mailable))
+        outbox.email_receipt(session, mailable, factories.top_up(mailable, **RECEIPT).receipt)
     now = utcnow() + timedelta(seconds=1)
     assert outbox.deliver_due(now=now) == 0
     [row] = _rows()
@@ -171,7 +168,7 @@ def test_a_refusing_server_schedules_retries_with_backoff_then_gives_up(smtp, ma
 def test_an_unreachable_server_is_retried_and_then_delivered(smtp, mailable):
     smtp.stop()
     with db.session_scope() as session:
-        outbox.email_receipt(session, mailable, _receipt(mailable))
+        outbox.email_receipt(session, mailable, factories.top_up(mailable, **RECEIPT).receipt)
     now = utcnow() + timedelta(seconds=1)
     assert outbox.deliver_due(now=now) == 0
     row = _rows()[0]
@@ -183,7 +180,7 @@ def test_an_unreachable_server_is_retried_and_then_delivered(smtp, mailable):
 
 def test_a_process_dying_after_its_claim_leaves_a_row_that_is_sent_once_later(smtp, mailable):
     with db.session_scope() as session:
-        outbox.email_receipt(session, mailable, _receipt(mailable))
+        outbox.email_receipt(session, mailable, factories.top_up(mailable, **RECEIPT).receipt)
     now = utcnow() + timedelta(seconds=1)
     [stale] = outbox.claim_due(now=now)  # ... and the process dies before sending
     assert (_rows()[0].status, _rows()[0].claimed_until) == ('sending', now + outbox.LEASE)
@@ -226,7 +223,7 @@ def test_low_balance_alert_is_one_bell_item_and_one_email_per_crossing(smtp, mai
         with db.session_scope() as session:
             assert outbox.notify_low_balance(session, session.get(Account, mailable.id))
     assert len(_notifications('low_balance')) == 1 and [r.kind for r in _rows()] == ['low_balance']
-    _receipt(mailable)  # balance 25.00 > 5.00: no alert
+    factories.top_up(mailable, **RECEIPT)  # balance 25.00 > 5.00: no alert
     with db.session_scope() as session:
         assert not outbox.notify_low_balance(session, session.get(Account, mailable.id))
     assert outbox.deliver_due() == 1 and 'below your alert threshold of $5.00' in str(smtp.messages[0])
@@ -236,8 +233,9 @@ def _weekly_usage(account: Account) -> None:
     with db.session_scope() as session:
         for day, tokens in ((datetime(2026, 3, 4, 10, tzinfo=UTC), 3000), (datetime(2026, 2, 25, 9, tzinfo=UTC), 1000)):
             for model in ('openai/gpt-4o-mini', 'mistral/mistral-small'):
-                data = {'model': model, 'prompt_tokens': tokens, 'completion_tokens': 500, 'created_at': day}
-                record_generation(session, account, data)
+                factories.generation(
+                    account, session=session, model=model, prompt_tokens=tokens, completion_tokens=500, created_at=day
+                )
 
 
 def test_the_weekly_summary_is_made_once_per_week_even_from_two_threads(smtp, mailable):

@@ -4,11 +4,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import event, text
 
+from services.billing.ledger import credit_balance
 from services.catalog import get_catalog
 from services.eco.impact import eco_impact
 from services.usage.dashboard import top_models, usage_today
 from services.usage.ingest import record_generation
-from services.usage.totals import credit_balance, get_generation, recent_generations, spent_this_month
+from services.usage.totals import get_generation, recent_generations, spent_this_month
 
 
 def _statements_of(session, work) -> list[tuple[str, object]]:

@@ -9,7 +9,7 @@ from sqlmodel import func, select
 from services import db
 from services.account.accounts import create_account
 from services.billing.invoices import build_snapshot, current_draft, ensure_invoices, invoices, month_bounds
-from services.billing.ledger import top_up
+from services.billing.ledger import credit_balance, top_up
 from services.catalog import get_catalog
 from services.eco.impact import eco_impact
 from services.models import Account, Generation, LedgerEntry, UsageHour, utcnow
@@ -26,7 +26,7 @@ from services.usage.retention import (
     set_retention,
     was_pruned,
 )
-from services.usage.totals import credit_balance, spent_this_month
+from services.usage.totals import spent_this_month
 from tests.services.test_query_plans import _full_scan, _plan, _statements_of
 
 NOW = utcnow()

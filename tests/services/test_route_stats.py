@@ -6,8 +6,8 @@ import pytest
 
 from services.account.accounts import create_account
 from services.routing.route_stats import provider_stats
-from services.usage.ingest import record_generation
 from tests.services.test_query_plans import _full_scan, _plan, _statements_of
+from tests.support import factories
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 GPT = ('openai/gpt-4o-mini', 'openai', 'us-east-1')
@@ -16,18 +16,18 @@ MISTRAL = ('mistral/mistral-small', 'mistral', 'fr-par')
 
 def _record(session, account, route, *, minutes_ago: float, status='completed', latency=None, ttft=None):
     model, provider, region = route
-    data = {
-        'model': model,
-        'provider': provider,
-        'region': region,
-        'prompt_tokens': 100,
-        'completion_tokens': 50,
-        'latency_ms': latency,
-        'ttft_ms': ttft,
-        'status': status,
-        'created_at': NOW - timedelta(minutes=minutes_ago),
-    }
-    record_generation(session, account, data)
+    factories.generation(
+        account,
+        session=session,
+        model=model,
+        provider=provider,
+        region=region,
+        completion_tokens=50,
+        latency_ms=latency,
+        ttft_ms=ttft,
+        status=status,
+        created_at=NOW - timedelta(minutes=minutes_ago),
+    )
 
 
 def seed_routes(session, account) -> None:

@@ -2,9 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from services.keys.api_keys import create_key
 from services.routing.whatif import preview
-from services.usage.ingest import record_generation
+from tests.support import factories
 
 NOW = datetime.now(UTC)
 # (model, provider, region, requests with the key, requests without a key)
@@ -16,12 +15,19 @@ TRAFFIC = (
 
 
 def _seed(session, account) -> int:
-    key = create_key(session, account, name='bot', scopes=['inference']).key
+    key = factories.api_key(account, session=session, name='bot').key
     for model, provider, region, with_key, without in TRAFFIC:
         for n in range(with_key + without):
-            data = {'model': model, 'provider': provider, 'region': region, 'prompt_tokens': 500,
-                    'completion_tokens': 100, 'created_at': NOW - timedelta(hours=n + 1)}  # fmt: skip
-            record_generation(session, account, data, api_key_id=key.id if n < with_key else None)
+            where = {'model': model, 'provider': provider, 'region': region}
+            factories.generation(
+                account,
+                session=session,
+                prompt_tokens=500,
+                completion_tokens=100,
+                created_at=NOW - timedelta(hours=n + 1),
+                api_key_id=key.id if n < with_key else None,
+                **where,
+            )
     session.commit()
     return key.id
 

@@ -5,29 +5,18 @@ from nicegui.testing import User
 from sqlmodel import func, select
 
 from services import db
-from services.account.accounts import create_account
-from services.billing.ledger import top_up
-from services.keys.api_keys import create_key
 from services.models import ACCOUNT_TABLES, Account, Generation
-from services.notifications import queue as notifications
-from services.usage.ingest import record_generation
+from tests.support import factories
 
 
 def _seed() -> int:
     with db.session_scope() as session:
-        account = create_account(session, name='Acme Robotics')
-        key = create_key(session, account, name='app', scopes=['inference']).key
+        account = factories.account(session=session, name='Acme Robotics')
+        key = factories.api_key(account, session=session, name='app').key
         for i in range(3):
-            record_generation(
-                session,
-                account,
-                {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 100 + i, 'completion_tokens': 40},
-                api_key_id=key.id,
-            )
-        top_up(session, account, '10.00', method='manual', idempotency_key='ui-1')
-        notifications.queue(
-            session, account, kind='receipt', title='Receipt', body='', link=None, dedupe_key='ui-receipt'
-        )
+            factories.generation(account, session=session, prompt_tokens=100 + i, api_key_id=key.id)
+        factories.top_up(account, '10.00', session=session, idempotency_key='ui-1')
+        factories.notification(account, session=session, dedupe_key='ui-receipt')
         return account.id
 
 

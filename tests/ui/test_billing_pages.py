@@ -4,22 +4,16 @@ from nicegui.testing import User
 from sqlmodel import func, select
 
 from services import db
-from services.account.accounts import create_account, current_account
+from services.account.accounts import current_account
 from services.billing.invoices import month_bounds
-from services.billing.ledger import top_up
+from services.billing.ledger import credit_balance
 from services.billing.payments import DEFAULT_GATEWAY, PaymentError
 from services.billing.pdfs import invoice_pdf, receipt_pdf
 from services.models import Invoice, LedgerEntry, Receipt
 from services.money import format_money
 from services.timeutil import local
-from services.usage.ingest import record_generation
-from services.usage.totals import credit_balance
+from tests.support import factories
 from workers.delivery import sweep
-
-
-def _account(currency: str = 'EUR', timezone: str = 'Europe/Paris'):
-    with db.session_scope() as session:
-        return create_account(session, name='Acme', currency=currency, timezone=timezone)
 
 
 def _count(model) -> int:
@@ -48,7 +42,7 @@ async def _confirm(user: User, title: str) -> None:
 
 
 async def test_a_preset_top_up_credits_once_and_refreshes_balance_and_receipts(user: User):
-    _account()
+    factories.account(currency='EUR', timezone='Europe/Paris')
     await user.open('/credits')
     await user.should_see('No receipts yet')
     assert _shown_balance(user) == '€0.00'
@@ -78,7 +72,7 @@ async def test_a_preset_top_up_credits_once_and_refreshes_balance_and_receipts(u
 
 
 async def test_clicking_confirm_twice_in_the_same_dialog_credits_once(user: User):
-    _account()
+    factories.account(currency='EUR', timezone='Europe/Paris')
     await user.open('/credits')
     user.find(marker='preset-25000000').click()
     user.find(marker='top-up').click()
@@ -94,7 +88,7 @@ async def test_clicking_confirm_twice_in_the_same_dialog_credits_once(user: User
 
 
 async def test_a_custom_amount_is_credited_and_bad_amounts_write_nothing(user: User):
-    _account()
+    factories.account(currency='EUR', timezone='Europe/Paris')
     await user.open('/credits')
     amount = user.find(marker='custom-amount').elements.pop()
 
@@ -119,7 +113,7 @@ async def test_a_custom_amount_is_credited_and_bad_amounts_write_nothing(user: U
 
 async def test_an_amount_the_service_refuses_goes_on_the_field_and_writes_nothing(user: User, monkeypatch):
     monkeypatch.setattr('pages.credits.MIN_TOP_UP', 1_000_000)  # the page lets '2' through; the service does not
-    _account()
+    factories.account(currency='EUR', timezone='Europe/Paris')
     await user.open('/credits')
     amount = user.find(marker='custom-amount').elements.pop()
     amount.value = '2'
@@ -138,7 +132,7 @@ async def test_a_declined_payment_keeps_the_dialog_and_a_retry_credits_once(user
         raise PaymentError('the bank is closed')
 
     monkeypatch.setattr(DEFAULT_GATEWAY, 'charge', declined)
-    _account()
+    factories.account(currency='EUR', timezone='Europe/Paris')
     await user.open('/credits')
     await _confirm(user, 'Add €25.00 to your balance')
     await user.should_see('The payment did not go through: the bank is closed. Nothing was added.')
@@ -153,15 +147,14 @@ async def test_a_declined_payment_keeps_the_dialog_and_a_retry_credits_once(user
 
 
 async def test_low_balance_shows_a_warning(user: User):
-    _account()
+    factories.account(currency='EUR', timezone='Europe/Paris')
     await user.open('/credits')
     await user.should_see('below your low-balance threshold of €5.00')
 
 
 async def test_receipt_pdf_download_is_the_stored_receipt(user: User):
-    account = _account()
-    with db.session_scope() as session:
-        receipt = top_up(session, account, '30.00', method='manual', idempotency_key='seed').receipt
+    account = factories.account(currency='EUR', timezone='Europe/Paris')
+    receipt = factories.top_up(account, '30.00', idempotency_key='seed').receipt
     await user.open('/credits')
     await user.should_see(receipt.number)
     await user.should_see('Other / adjustment')
@@ -182,18 +175,19 @@ def _seed_previous_month(account) -> tuple[str, str, str]:
     start, _ = month_bounds(account.timezone, here.year, here.month)
     last_month = start - timedelta(days=10)
     with db.session_scope() as session:
-        entry = top_up(session, account, '40.00', method='bank_transfer', idempotency_key='old').entry
-        entry.created_at = last_month
-        session.add(entry)
+        factories.top_up(
+            account, '40.00', session=session, method='bank_transfer', idempotency_key='old', at=last_month
+        )
         for when in (last_month, last_month + timedelta(hours=1), now - timedelta(minutes=5)):
-            payload = {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 90_000, 'completion_tokens': 30_000}
-            record_generation(session, account, payload | {'created_at': when})
+            factories.generation(
+                account, session=session, prompt_tokens=90_000, completion_tokens=30_000, created_at=when
+            )
     previous = local(last_month, account.timezone)
     return f'INV-{previous.year}-{previous.month:02d}', previous.strftime('%B %Y'), here.strftime('%B %Y')
 
 
 async def test_invoices_lists_the_issued_month_and_a_draft_and_pdfs_never_change(user: User):
-    account = _account()
+    account = factories.account(currency='EUR', timezone='Europe/Paris')
     number, previous_month, this_month = _seed_previous_month(account)
     await user.open('/invoices')  # opening the page issues nothing (the background job does, at month close)
     rows = user.find(marker='invoices-table').elements.pop().rows  # and stores nothing: the draft is computed
@@ -228,7 +222,7 @@ async def test_invoices_lists_the_issued_month_and_a_draft_and_pdfs_never_change
 
 
 async def test_invoices_without_any_activity_shows_an_empty_state(user: User):
-    _account()
+    factories.account(currency='EUR', timezone='Europe/Paris')
     await user.open('/invoices')
     await user.should_see('No billing history yet')
     await user.should_not_see(marker='invoices-table')

@@ -6,10 +6,12 @@ from sqlmodel import select
 
 from services import db
 from services.account.accounts import create_account
-from services.models import Generation, LedgerEntry
+from services.billing.ledger import credit_balance
+from services.models import Generation
 from services.money import format_money
 from services.usage.ingest import record_generation
-from services.usage.totals import credit_balance, spent_this_month
+from services.usage.totals import spent_this_month
+from tests.support import factories
 
 MODELS = ['openai/gpt-4o-mini', 'mistral/mistral-small', 'openai/gpt-4o']
 
@@ -17,23 +19,17 @@ MODELS = ['openai/gpt-4o-mini', 'mistral/mistral-small', 'openai/gpt-4o']
 def _seed(timezone: str = 'UTC') -> list[Generation]:
     now = datetime.now(UTC)
     with db.session_scope() as session:
-        account = create_account(session, name='Acme', timezone=timezone)
-        session.add(
-            LedgerEntry(
-                account_id=account.id, kind='top_up', amount_micros=50_000_000, currency='USD', idempotency_key='t1'
-            )
-        )
+        account = factories.account(session=session, timezone=timezone)
+        factories.ledger_entry(account, 50_000_000, session=session, idempotency_key='t1')
         return [
-            record_generation(
-                session,
+            factories.generation(
                 account,
-                {
-                    'model': MODELS[i % 3],
-                    'prompt_tokens': 1000 * (i + 1),
-                    'completion_tokens': 400 * (i + 1),
-                    'created_at': now - timedelta(seconds=10 * (9 - i)),
-                },
-            )[0]
+                session=session,
+                model=MODELS[i % 3],
+                prompt_tokens=1000 * (i + 1),
+                completion_tokens=400 * (i + 1),
+                created_at=now - timedelta(seconds=10 * (9 - i)),
+            )
             for i in range(9)
         ]
 

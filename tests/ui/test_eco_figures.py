@@ -13,14 +13,16 @@ from services.eco import estimate as eco
 from services.models import Generation, UsageHour
 from services.units import CARBON_UNITS, ENERGY_UNITS, carbon_unit
 from services.usage.ingest import record_generation
+from tests.support import factories
 
 
 def _record(model: str, provider: str, region: str) -> Generation:
     with db.session_scope() as session:
-        account = create_account(session, name='Acme')
-        payload = {'model': model, 'provider': provider, 'region': region, 'prompt_tokens': 812}
-        generation, _ = record_generation(session, account, payload | {'completion_tokens': 240, 'latency_ms': 1830})
-        return generation
+        account = factories.account(session=session)
+        where = {'model': model, 'provider': provider, 'region': region}
+        return factories.generation(
+            account, session=session, prompt_tokens=812, completion_tokens=240, latency_ms=1830, **where
+        )
 
 
 def _stored(generation_id: str) -> Generation:

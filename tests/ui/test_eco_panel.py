@@ -7,11 +7,10 @@ from nicegui.testing import User
 from components.eco_panel import unbroken
 from services import db
 from services.account.accounts import create_account, current_account
-from services.catalog import get_catalog
 from services.eco import estimate as eco
 from services.eco.impact import caveat_text, eco_impact
 from services.units import carbon_range_text, carbon_text, energy_range_text, energy_text
-from services.usage.ingest import record_generation
+from tests.support import factories
 
 MODEL = 'meta-llama/llama-3.1-70b-instruct'
 OLD_STAMP = 'eco-2 · EcoLogits 0.11.3 · data 00000000'
@@ -19,21 +18,12 @@ OLD_STAMP = 'eco-2 · EcoLogits 0.11.3 · data 00000000'
 
 def _seed(count: int, model: str = MODEL) -> None:
     now = datetime.now(UTC)
-    offer = get_catalog().offers_for(model)[0]
+    offer = factories.offer_of(model)
     with db.session_scope() as session:
-        account = current_account(session) or create_account(session, name='Acme')
+        account = current_account(session) or factories.account(session=session)
         for i in range(count):
-            record_generation(
-                session,
-                account,
-                {
-                    'model': model,
-                    'provider': offer.provider,
-                    'region': offer.region,
-                    'prompt_tokens': 100,
-                    'completion_tokens': 300,
-                    'created_at': now - timedelta(minutes=i),
-                },
+            factories.generation(
+                account, session=session, offer=offer, completion_tokens=300, created_at=now - timedelta(minutes=i)
             )
 
 

@@ -10,16 +10,7 @@ from services import db
 from services.account.accounts import create_account, current_account
 from services.keys.api_keys import authenticate, create_key, key_status
 from services.models import ApiKey
-
-
-def _account(timezone: str = 'UTC'):
-    with db.session_scope() as session:
-        return create_account(session, name='Acme', timezone=timezone)
-
-
-def _key(account, name: str, scopes=('inference',), **fields):
-    with db.session_scope() as session:
-        return create_key(session, account, name=name, scopes=list(scopes), **fields)
+from tests.support import factories
 
 
 def _stored(key_id: int) -> ApiKey:
@@ -42,7 +33,7 @@ async def _secret_from_dialog(user: User) -> str:
 
 
 async def test_create_a_key_shows_the_secret_once_and_stores_only_its_hash(user: User):
-    _account(timezone='Europe/Paris')
+    factories.account(timezone='Europe/Paris')
     await user.open('/keys')
     await user.should_see('No keys yet')
     user.find(marker='create-key').click()
@@ -83,7 +74,7 @@ async def test_create_a_key_shows_the_secret_once_and_stores_only_its_hash(user:
 
 
 async def test_missing_scope_or_bad_limit_shows_a_field_error_and_writes_nothing(user: User):
-    _account()
+    factories.account()
     await user.open('/keys')
     user.find(marker='create-key').click()
     user.find(marker='key-name').type('no-scope')
@@ -114,8 +105,8 @@ async def test_missing_scope_or_bad_limit_shows_a_field_error_and_writes_nothing
 
 
 async def test_edit_prefills_and_saves_through_update_key(user: User):
-    account = _account()
-    new = _key(account, 'old-name', scopes=('inference', 'read'), spend_limit='12.50')
+    account = factories.account()
+    new = factories.api_key(account, name='old-name', scopes=('inference', 'read'), spend_limit='12.50')
     await user.open('/keys')
     user.find(marker=f'edit-{new.key.id}').click()
     name = user.find(marker='key-name').elements.pop()
@@ -130,8 +121,8 @@ async def test_edit_prefills_and_saves_through_update_key(user: User):
 
 
 async def test_revoke_through_the_page(user: User):
-    account = _account()
-    new = _key(account, 'to-revoke')
+    account = factories.account()
+    new = factories.api_key(account, name='to-revoke')
     await user.open('/keys')
     user.find(ui.table).trigger('key_action', {'action': 'revoke', 'id': new.key.id})  # the row's Revoke button
     await user.should_see('Revoke “to-revoke”?')
@@ -147,8 +138,8 @@ async def test_revoke_through_the_page(user: User):
 
 
 async def test_rotate_without_grace_replaces_the_secret_of_the_same_key(user: User):
-    account = _account()
-    new = _key(account, 'to-rotate')
+    account = factories.account()
+    new = factories.api_key(account, name='to-rotate')
     await user.open('/keys')
     user.find(marker=f'rotate-{new.key.id}').click()
     await user.should_see('Rotate “to-rotate”')
@@ -166,8 +157,8 @@ async def test_rotate_without_grace_replaces_the_secret_of_the_same_key(user: Us
 
 
 async def test_bulk_add_scope_then_bulk_revoke(user: User):
-    account = _account()
-    first, second, third = (_key(account, name) for name in ('alpha', 'beta', 'gamma'))
+    account = factories.account()
+    first, second, third = (factories.api_key(account, name=name) for name in ('alpha', 'beta', 'gamma'))
     await user.open('/keys')
     await user.should_not_see(marker='bulk-bar')
     rows = {row['id']: row for row in _table(user).rows}
@@ -196,9 +187,9 @@ async def test_bulk_add_scope_then_bulk_revoke(user: User):
 
 
 async def test_a_bulk_action_the_service_refuses_changes_nothing(user: User):
-    account = _account()
-    first = _key(account, 'two-scopes', scopes=('inference', 'read'))
-    second = _key(account, 'only-read', scopes=('read',))
+    account = factories.account()
+    first = factories.api_key(account, name='two-scopes', scopes=('inference', 'read'))
+    second = factories.api_key(account, name='only-read', scopes=('read',))
     await user.open('/keys')
     picked = _table(user).rows
     user.find(ui.table).trigger('selection', {'added': True, 'rows': picked, 'keys': [r['id'] for r in picked]})

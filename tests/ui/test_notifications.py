@@ -5,29 +5,21 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from services import db
-from services.account.accounts import create_account
 from services.models import Account, Notification
-from services.notifications.queue import queue, unread_count
+from services.notifications.queue import unread_count
+from tests.support import factories
 
 # The bell tests turn the low-balance alert off: the app's background round would otherwise add one to the
 # empty account at any moment, between a test's steps.
 QUIET = {'low_balance_threshold_micros': 0}
 
 
-def _account(**fields) -> Account:
-    with db.session_scope() as session:
-        account = create_account(session, name='Acme', timezone='Asia/Tokyo')
-        for name, value in fields.items():
-            setattr(account, name, value)
-        return account
-
-
 def _queue(account: Account, n: int) -> None:
     with db.session_scope() as session:
         for i in range(n):
-            queue(
-                session,
+            factories.notification(
                 account,
+                session=session,
                 kind='key_limit',
                 title=f'Key "app-{i}" reached 80 % of its monthly limit',
                 body=f'$8.00 of its $10.00 limit spent ({i}).',
@@ -54,7 +46,7 @@ def _badge(user: User) -> ui.badge:
 
 
 async def test_the_bell_counts_unread_notifications_and_mark_all_read_clears_them(user: User):
-    account = _account(**QUIET)
+    account = factories.account(timezone='Asia/Tokyo', **QUIET)
     _queue(account, 3)
     await user.open('/dashboard')
     assert _badge(user).text == '3' and _badge(user).visible
@@ -72,7 +64,7 @@ async def test_the_bell_counts_unread_notifications_and_mark_all_read_clears_the
 
 
 async def test_a_notification_opens_its_link_and_is_then_read(user: User):
-    account = _account(**QUIET)
+    account = factories.account(timezone='Asia/Tokyo', **QUIET)
     _queue(account, 2)
     await user.open('/dashboard')
     with db.session_scope() as session:
@@ -84,14 +76,14 @@ async def test_a_notification_opens_its_link_and_is_then_read(user: User):
 
 
 async def test_the_bell_says_when_there_is_nothing_yet(user: User):
-    _account(**QUIET)
+    factories.account(timezone='Asia/Tokyo', **QUIET)
     await user.open('/dashboard')
     await user.should_not_see(marker='bell-count')
     await user.should_see('Nothing yet.', marker=None)
 
 
 async def test_the_settings_section_saves_preferences_and_says_email_is_not_configured(user: User):
-    account = _account()
+    account = factories.account(timezone='Asia/Tokyo')
     await user.open('/settings')
     await user.should_see('E-mail is not configured: notifications appear in the bell only.')
     await user.should_see('LOWROUTER_SMTP_HOST')
@@ -116,7 +108,7 @@ async def test_the_settings_section_saves_preferences_and_says_email_is_not_conf
 
 
 async def test_an_invalid_threshold_shows_a_field_error_and_saves_nothing(user: User):
-    account = _account()
+    account = factories.account(timezone='Asia/Tokyo')
     await user.open('/settings')
     threshold = user.find(marker='low-balance-threshold')
     field = next(iter(threshold.elements))
@@ -141,7 +133,7 @@ async def test_an_invalid_threshold_shows_a_field_error_and_saves_nothing(user: 
 
 async def test_the_settings_section_says_where_emails_go(user: User, monkeypatch):
     monkeypatch.setenv('LOWROUTER_SMTP_HOST', 'smtp.example.org')
-    account = _account()
+    account = factories.account(timezone='Asia/Tokyo')
     await user.open('/settings')
     await user.should_see('this account has no e-mail address: add one in Profile')
     with db.session_scope() as session:

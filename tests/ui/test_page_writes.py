@@ -13,11 +13,9 @@ from sqlmodel import func, select
 from components.saving import NOT_SAVED
 from services import db
 from services.account.accounts import create_account
-from services.billing.ledger import top_up
-from services.keys.api_keys import create_key
 from services.models import Account, ApiKey, Invoice, LedgerEntry, Notification, Receipt
-from services.notifications.queue import queue
-from services.routing.policies import account_settings, key_override, set_key_override
+from services.routing.policies import account_settings, key_override
+from tests.support import factories
 
 
 @contextmanager
@@ -92,16 +90,6 @@ class Done:
         await (user.should_not_see(self.text) if self.text else user.should_see(marker=self.gone))
 
 
-def _account(**fields) -> Account:
-    with db.session_scope() as session:
-        return create_account(session, name='Acme', **fields)
-
-
-def _key(account: Account, name: str = 'ci-bot') -> int:
-    with db.session_scope() as session:
-        return create_key(session, account, name=name, scopes=['inference']).key.id
-
-
 def _stored(model, row_id: int, *fields: str) -> tuple:
     with db.read_scope() as session:
         row = session.get(model, row_id)
@@ -113,7 +101,7 @@ def _one(user: User, marker: str):
 
 
 async def create_a_key(user: User):
-    _account()
+    factories.account()
     await user.open('/keys')
     user.find(marker='create-key').click()
     user.find(marker='key-name').type('ci-bot')
@@ -121,7 +109,7 @@ async def create_a_key(user: User):
 
 
 async def edit_a_key(user: User):
-    key_id = _key(_account())
+    key_id = factories.api_key(factories.account(), name='ci-bot').key.id
     await user.open('/keys')
     user.find(marker=f'edit-{key_id}').click()
     _one(user, 'key-name').value = 'renamed'
@@ -129,22 +117,22 @@ async def edit_a_key(user: User):
 
 
 async def rotate_a_key(user: User):
-    key_id = _key(_account())
+    key_id = factories.api_key(factories.account(), name='ci-bot').key.id
     await user.open('/keys')
     user.find(marker=f'rotate-{key_id}').click()
     return lambda: _stored(ApiKey, key_id, 'secret_hash')
 
 
 async def revoke_a_key(user: User):
-    key_id = _key(_account())
+    key_id = factories.api_key(factories.account(), name='ci-bot').key.id
     await user.open('/keys')
     user.find(ui.table).trigger('key_action', {'action': 'revoke', 'id': key_id})
     return lambda: _stored(ApiKey, key_id, 'revoked_at')
 
 
 async def add_a_scope_to_two_keys(user: User):
-    account = _account()
-    ids = [_key(account, 'alpha'), _key(account, 'beta')]
+    account = factories.account()
+    ids = [factories.api_key(account, name=name).key.id for name in ('alpha', 'beta')]
     await user.open('/keys')
     rows = user.find(ui.table).elements.pop().rows
     user.find(ui.table).trigger('selection', {'added': True, 'rows': rows, 'keys': ids})
@@ -154,15 +142,15 @@ async def add_a_scope_to_two_keys(user: User):
 
 
 async def save_routing_defaults(user: User):
-    account = _account()
+    account = factories.account()
     await user.open('/routing')
     _one(user, 'strategy').value = 'lowest_carbon'
     return lambda: _settings(account_settings, account)
 
 
 async def save_a_key_override(user: User):
-    account = _account()
-    key_id = _key(account)
+    account = factories.account()
+    key_id = factories.api_key(account, name='ci-bot').key.id
     await user.open('/routing')
     user.find(marker=f'edit-override-{key_id}').click()
     user.find(marker='inherit-strategy').click()
@@ -171,17 +159,16 @@ async def save_a_key_override(user: User):
 
 
 async def clear_a_key_override(user: User):
-    account = _account()
-    key_id = _key(account)
-    with db.session_scope() as session:
-        set_key_override(session, account, key_id, {'strategy': 'lowest_carbon'})
+    account = factories.account()
+    key_id = factories.api_key(account, name='ci-bot').key.id
+    factories.routing_policy(account, {'strategy': 'lowest_carbon'}, key_id=key_id)
     await user.open('/routing')
     user.find(marker=f'clear-override-{key_id}').click()
     return lambda: _settings(key_override, account, key_id)
 
 
 async def save_retention(user: User):
-    account = _account()
+    account = factories.account()
     await user.open('/settings')
     _one(user, 'retention-mode').set_value('days')
     _one(user, 'retention-days').set_value(30)
@@ -189,35 +176,36 @@ async def save_retention(user: User):
 
 
 async def save_the_profile(user: User):
-    account = _account()
+    account = factories.account()
     await user.open('/settings')
     user.find('Account name').elements.pop().value = 'Acme Robotics'
     return lambda: _stored(Account, account.id, 'name')
 
 
 async def save_notification_settings(user: User):
-    account = _account()
+    account = factories.account()
     await user.open('/settings')
     user.find(marker='pref-weekly_summary').click()
     return lambda: _stored(Account, account.id, 'notification_prefs')
 
 
 async def save_the_eco_baseline(user: User):
-    account = _account()
+    account = factories.account()
     await user.open('/settings')
     _one(user, 'eco-baseline-select').set_value('meta-llama/llama-3.1-8b-instruct')
     return lambda: _stored(Account, account.id, 'eco_baseline_model')
 
 
 async def mark_all_notifications_read(user: User):
-    account = _notified(_account(), link='/keys')
+    account = factories.account()
+    factories.notification(account, title='Receipt R-1', link='/keys')
     await user.open('/keys')  # the shell's bell (the dashboard could queue a low-balance alert meanwhile)
     user.find(marker='bell').click()
     return lambda: _count(Notification, Notification.account_id == account.id, Notification.read_at.is_(None))
 
 
 async def open_a_notification(user: User):
-    _notified(_account(), link=None)
+    factories.notification(factories.account(), title='Receipt R-1', link=None)
     await user.open('/keys')  # the shell's bell (the dashboard could queue a low-balance alert meanwhile)
     user.find(marker='bell').click()
     return lambda: _count(Notification, Notification.read_at.is_(None))
@@ -230,14 +218,14 @@ async def create_the_account(user: User):
 
 
 async def start_fresh(user: User):
-    _account(is_demo=True)
+    factories.account(is_demo=True)
     await user.open('/dashboard')
     user.find('Start fresh').click()
     return lambda: _count(Account)
 
 
 async def delete_the_account(user: User):
-    _account()
+    factories.account()
     await user.open('/settings')
     user.find('Type the account name to confirm').type('Acme')
     user.find(marker='delete-account').click()
@@ -281,9 +269,8 @@ async def test_a_page_write_the_database_cannot_store_says_so_changes_nothing_an
 
 
 async def test_the_invoices_page_and_the_draft_pdf_write_nothing(user: User):
-    account = _account(currency='EUR')
-    with db.session_scope() as session:
-        top_up(session, account, '40.00', method='bank_transfer', idempotency_key='t')
+    account = factories.account(currency='EUR')
+    factories.top_up(account, '40.00', method='bank_transfer', idempotency_key='t')
     with read_only_database():  # opening the page and downloading the draft need no write
         await user.open('/invoices')
         draft = user.find(marker='invoices-table').elements.pop().rows[0]
@@ -296,9 +283,3 @@ async def test_the_invoices_page_and_the_draft_pdf_write_nothing(user: User):
 def _settings(read, account: Account, *args) -> dict:
     with db.read_scope() as session:
         return read(session, account, *args)
-
-
-def _notified(account: Account, *, link: str | None) -> Account:
-    with db.session_scope() as session:
-        queue(session, account, kind='receipt', title='Receipt R-1', body='', link=link, dedupe_key='n')
-    return account

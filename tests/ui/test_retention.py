@@ -7,25 +7,22 @@ from nicegui import ui
 from nicegui.testing import User
 
 from services import db
-from services.account.accounts import create_account, current_account
+from services.account.accounts import current_account
 from services.models import Account, utcnow
 from services.timeutil import format_local
-from services.usage.ingest import new_generation_id, record_generation
+from services.usage.ingest import new_generation_id
 from services.usage.retention import prune, set_retention
+from tests.support import factories
 
 
 def _account_with_history(days_ago=(45, 40, 2)) -> tuple[Account, list[str]]:
     with db.session_scope() as session:
-        account = create_account(session, name='Acme', timezone='America/New_York')
-        ids = [
-            record_generation(
-                session,
-                account,
-                {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 500, 'completion_tokens': 80,
-                 'created_at': utcnow() - timedelta(days=d)},
-            )[0].id
+        account = factories.account(session=session, timezone='America/New_York')
+        payloads = [
+            {'prompt_tokens': 500, 'completion_tokens': 80, 'created_at': utcnow() - timedelta(days=d)}
             for d in days_ago
-        ]  # fmt: skip
+        ]
+        ids = [g.id for g in factories.generations(account, payloads, session=session)]
     return account, ids
 
 
