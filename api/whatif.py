@@ -63,10 +63,13 @@ class TotalsOut(Out):
     carbon_g: float
 
 
+Percent = Annotated[float, Field(description='after against before, in percent (negative: lower)')]
+
+
 class ChangeOut(Out):
-    cost: float = Field(description='after against before, in percent (negative: lower)')
-    energy_wh: float
-    carbon_g: float
+    cost: Percent
+    energy: Percent
+    carbon: Percent
 
 
 class MoveOut(Out):
@@ -141,8 +144,8 @@ def _out(result: Preview, refused: int, replayed: int, body: WhatIfIn, currency:
         after=_totals(result.after),
         change_percent=ChangeOut(
             cost=result.change('cost_micros'),
-            energy_wh=result.change('energy_wh'),
-            carbon_g=result.change('carbon_g'),
+            energy=result.change('energy_wh'),
+            carbon=result.change('carbon_g'),
         ),
         moved_requests=result.moved_requests,
         unroutable_requests=result.unroutable_requests,

@@ -336,19 +336,6 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
-ACCOUNT_TABLES = (
-    Outbox,
-    Notification,
-    RoutingPolicy,
-    InvoiceDocument,
-    Invoice,
-    Receipt,
-    LedgerEntry,
-    RouteHour,
-    UsageDay,
-    UsageHour,
-    Generation,
-    KeySpend,
-    ApiKey,
-)
+ACCOUNT_TABLES = (Outbox, Notification, RoutingPolicy, InvoiceDocument, Invoice, Receipt, LedgerEntry, RouteHour,
+                  UsageDay, UsageHour, Generation, KeySpend, ApiKey)  # fmt: skip
 """Every table holding rows of an account, children first: deleting in this order keeps foreign keys happy."""

@@ -56,8 +56,8 @@ def _same_as_service(answer: dict, result) -> None:
     assert answer['moves'] == result.moves
     assert answer['change_percent'] == {
         'cost': result.change('cost_micros'),
-        'energy_wh': result.change('energy_wh'),
-        'carbon_g': result.change('carbon_g'),
+        'energy': result.change('energy_wh'),
+        'carbon': result.change('carbon_g'),
     }
 
 
