@@ -69,8 +69,13 @@ def create_account(
 
 
 def remove_demo_data(session: Session) -> int:
-    """Delete every row that belongs to a demo account, in the caller's transaction. Returns accounts removed."""
-    demo_ids = list(session.exec(select(Account.id).where(Account.is_demo)))
+    """Delete every row that belongs to a demo account, in the caller's transaction. Returns accounts removed.
+
+    The demo account rows are locked first (FOR UPDATE on PostgreSQL), so a background job inserting a row for a
+    demo account (a low-balance alert, say) waits for the deletion instead of slipping in between the child
+    tables and the account and breaking the foreign key.
+    """
+    demo_ids = list(session.exec(select(Account.id).where(Account.is_demo).with_for_update()))
     for table in ACCOUNT_TABLES:
         session.execute(delete(table).where(table.account_id.in_(demo_ids)))
     session.execute(delete(Account).where(Account.id.in_(demo_ids)))
