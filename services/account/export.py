@@ -18,9 +18,9 @@ from typing import Any
 from sqlmodel import Session
 
 from services import db
-from services.billing.invoices import invoices
+from services.billing.invoices import invoice_document, invoices
 from services.billing.ledger import receipts
-from services.billing.pdfs import invoice_pdf, receipt_pdf
+from services.billing.pdfs import receipt_pdf
 from services.errors import NotFound
 from services.keys.api_keys import key_status, list_keys
 from services.models import Account, ApiKey, utcnow
@@ -162,7 +162,9 @@ def _write(archive: zipfile.ZipFile, prepared: _Prepared) -> Iterator[None]:
             csv_file.write(chunk.encode('utf-8'))
             yield
     for invoice in prepared.invoices:
-        archive.writestr(_entry(f'invoices/{_file_name(invoice.number)}.pdf', stamp), invoice_pdf(invoice))
+        with db.read_scope() as session:  # the stored bytes, the very file the invoices page serves
+            pdf = invoice_document(session, invoice)
+        archive.writestr(_entry(f'invoices/{_file_name(invoice.number)}.pdf', stamp), pdf)
         yield
     for receipt in prepared.receipts:
         archive.writestr(_entry(f'receipts/{_file_name(receipt.number)}.pdf', stamp), receipt_pdf(account, receipt))

@@ -126,9 +126,15 @@ def invoice_file(session: Session, account: Account, invoice_id: int) -> Invoice
     invoice = get_invoice(session, account, invoice_id)
     if invoice is None:
         return None
-    stored = session.get(InvoiceDocument, invoice.id) if invoice.status == 'issued' else None
-    # an invoice issued before documents were stored renders from its snapshot until the job stores it
-    return InvoiceFile(f'{invoice.number}.pdf', stored.pdf if stored is not None else invoice_pdf(invoice))
+    return InvoiceFile(f'{invoice.number}.pdf', invoice_document(session, invoice))
+
+
+def invoice_document(session: Session, invoice: Invoice) -> bytes:
+    """The PDF of `invoice` as everyone gets it (page, API, e-mail, account export): an issued invoice's stored
+    bytes, or the draft rendered now. An invoice issued before documents were stored renders from its snapshot
+    until the background job stores it, which prints the same figures."""
+    stored = session.get(InvoiceDocument, invoice.id) if invoice.status == 'issued' and invoice.id else None
+    return stored.pdf if stored is not None else invoice_pdf(invoice)
 
 
 def store_missing_documents(session: Session, account: Account, *, limit: int = MAX_ISSUED_PER_CALL) -> int:

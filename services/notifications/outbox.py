@@ -19,8 +19,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from services import db
+from services.billing.invoices import invoice_document
 from services.billing.ledger import credit_balance
-from services.billing.pdfs import invoice_pdf, receipt_pdf
+from services.billing.pdfs import receipt_pdf
 from services.eco.impact import EcoImpact, eco_impact
 from services.keys.spend import KeyMonth, month_usage_by_key
 from services.models import Account, ApiKey, Invoice, LedgerEntry, Notification, Outbox, Receipt, utcnow
@@ -204,6 +205,7 @@ class Claim:
     row: Outbox  # as claimed: status 'sending', attempts already counting this one
     account: Account | None
     document: Receipt | Invoice | None
+    invoice_pdf: bytes | None = None  # the stored document of an invoice, read in the claiming transaction
 
 
 def claim_due(now: datetime | None = None, limit: int = 20) -> list[Claim]:
@@ -225,7 +227,8 @@ def claim_due(now: datetime | None = None, limit: int = 20) -> list[Claim]:
             session.add(row)
             document = {'receipt': Receipt, 'invoice': Invoice}.get(row.attachment_kind or '')
             found = session.get(document, row.attachment_id) if document and row.attachment_id else None
-            claims.append(Claim(row, session.get(Account, row.account_id), found))
+            pdf = invoice_document(session, found) if isinstance(found, Invoice) else None
+            claims.append(Claim(row, session.get(Account, row.account_id), found, pdf))
         session.flush()
     return claims
 
@@ -259,10 +262,8 @@ def _message(settings: mailer.SmtpSettings, claim: Claim):
     if row.attachment_kind:
         if claim.document is None or claim.account is None:
             raise LookupError(f'{row.attachment_kind} {row.attachment_id} no longer exists')
-        if isinstance(claim.document, Receipt):
-            pdf = receipt_pdf(claim.account, claim.document)
-        else:
-            pdf = invoice_pdf(claim.document)
+        # an invoice goes out as the same stored bytes the invoices page serves; a receipt is rendered
+        pdf = receipt_pdf(claim.account, claim.document) if isinstance(claim.document, Receipt) else claim.invoice_pdf
         attachment = (f'{claim.document.number}.pdf', pdf)
     return mailer.build_message(
         settings,
