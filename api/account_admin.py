@@ -14,7 +14,7 @@ from api.deps import ManageKey, ReadSessionDep, SessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError, documented
 from api.responses.common import Out, non_json
 from services.account.deletion import AccountDeletionError, delete_account
-from services.account.export import ExportError, stream_export
+from services.account.export import stream_export
 from services.models import Account
 
 router = APIRouter(prefix='/api/v1', tags=['account'], responses=ERROR_RESPONSES)
@@ -53,10 +53,7 @@ class DeletionOut(Out):
 def export_account(session: ReadSessionDep, key: ManageKey) -> StreamingResponse:
     account_id = _account(session, key).id
     session.commit()  # end this request's transaction: the export reads in sessions of its own
-    try:
-        export = stream_export(account_id)
-    except ExportError as error:  # deleted meanwhile
-        raise APIError(404, 'not_found', str(error)) from None
+    export = stream_export(account_id)  # ExportError (404) when the account was deleted meanwhile
     headers = {'Content-Disposition': f'attachment; filename="{export.file_name}"'}
     return StreamingResponse(export.chunks, media_type='application/zip', headers=headers)
 
@@ -73,9 +70,10 @@ def delete_the_account(session: SessionDep, key: ManageKey, body: DeletionIn) ->
     try:
         counts = delete_account(session, account_id, body.confirm_name)
     except AccountDeletionError as error:
-        if error.field == 'account':
-            raise APIError(404, 'not_found', error.message) from None
-        raise APIError(422, 'invalid', f'{error.field}: {error.message}') from None
+        if error.field != 'account':
+            raise  # the confirmation refused: 422, as the shared handler answers it
+        # gone meanwhile: 404 as for any missing account here, where the error's kind alone would say 422
+        raise APIError(404, 'not_found', error.message) from None
     return DeletionOut(account_id=account_id, name=name, deleted=counts)
 
 

@@ -82,14 +82,7 @@ class BulkOut(Out):
 def bulk_keys(session: SessionDep, key: ManageKey, body: BulkIn) -> BulkOut:
     account = account_of(session, key)
     value = body.scope if body.action in ('add_scope', 'remove_scope') else _limit(body.spend_limit)
-    try:
-        changed = key_service.bulk_update(session, account, body.key_ids, body.action, value, acting_key=key)
-    except key_service.KeyNotFound as error:
-        raise APIError(404, 'not_found', str(error)) from None
-    except key_service.KeyForbidden as error:
-        raise APIError(403, 'forbidden', f'{error.field}: {error.message}') from None
-    except key_service.KeyInputError as error:
-        raise APIError(422, 'invalid', f'{error.field}: {error.message}') from None
+    changed = key_service.bulk_update(session, account, body.key_ids, body.action, value, acting_key=key)
     usage = month_usage_by_key(session, account)
     keys = [key_service.get_key(session, account, key_id) for key_id in dict.fromkeys(body.key_ids)]
     return BulkOut(action=body.action, changed=changed, items=[KeyOut(**key_out(k, usage.get(k.id))) for k in keys])

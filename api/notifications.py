@@ -19,7 +19,7 @@ from api.responses.common import Money, Out, Time
 from api.schemas import RecordId
 from services.models import Account, Notification
 from services.money import decimal_string
-from services.notifications.inbox import PrefsError, latest, mark_all_read, mark_read, prefs, unread, update_prefs
+from services.notifications.inbox import latest, mark_all_read, mark_read, prefs, unread, update_prefs
 from services.notifications.mailer import smtp_settings
 
 router = APIRouter(prefix='/api/v1', tags=['notifications'], responses=ERROR_RESPONSES)
@@ -102,10 +102,7 @@ def get_preferences(session: ReadSessionDep, key: ReadKey) -> PreferencesOut:
 def put_preferences(session: SessionDep, key: ManageKey, body: PreferencesIn) -> PreferencesOut:
     values = body.model_dump(exclude_unset=True)
     threshold = values.pop('low_balance_threshold', None)
-    try:
-        account = update_prefs(session, account_of(session, key), values, threshold)
-    except PrefsError as error:
-        raise APIError(422, 'invalid', f'{error.field}: {error.message}') from None
+    account = update_prefs(session, account_of(session, key), values, threshold)
     return _preferences_out(account)
 
 

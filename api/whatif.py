@@ -16,7 +16,6 @@ from api.deps import ManageKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError, documented
 from api.responses.common import Money, Out
 from api.schemas import MAX_ID
-from services.keys.api_keys import KeyNotFound
 from services.money import decimal_string
 from services.routing import policies
 from services.routing.policies import PolicySettings
@@ -120,11 +119,9 @@ def what_if(session: ReadSessionDep, key: ManageKey, body: WhatIfIn) -> WhatIfOu
             drafts = None if draft is None else {body.key_id: draft}
             result = preview(session, account, days=body.days, key_policies=drafts)
             refused, replayed = result.refused(body.key_id)
-    except KeyNotFound as error:
-        raise APIError(404, 'not_found', str(error)) from None
     except policies.PolicyError as error:
         where = 'policy' if error.field == 'policy' else f'policy.{error.field}'
-        raise APIError(422, 'invalid', f'{where}: {error.message}') from None
+        raise APIError(422, 'invalid', f'{where}: {error.message}') from None  # the field's place in the body
     return _out(result, refused, replayed, body, account.currency, settings)
 
 

@@ -21,17 +21,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from sqlalchemy import update
 
-from services import db
-from services.account.accounts import create_account
-from services.billing.ledger import top_up
-from services.catalog import get_catalog
-from services.keys.api_keys import SCOPES, create_key
-from services.models import ApiKey
-from tests.browser.conftest import serve
-from tests.conftest import fresh_database
-from tests.support.fake_upstream import FakeUpstream
+from tests.support.gateway_app import gateway_app
 
 EXAMPLES = int(os.environ.get('LOWROUTER_FUZZ_EXAMPLES', '40'))
 FUZZ_KEY_ID = 1_340_033_017  # far from the small ids the fuzzer tries, so it cannot revoke its own key
@@ -40,19 +31,8 @@ FUZZ_KEY_ID = 1_340_033_017  # far from the small ids the fuzzer tries, so it ca
 @pytest.fixture(scope='module')
 def live_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp('fuzz')
-    with FakeUpstream() as upstream, fresh_database(folder) as url:
-        config = folder / 'upstreams.toml'
-        providers = sorted(get_catalog().providers)
-        config.write_text(''.join(f'[providers."{p}"]\nbase_url = "{upstream.base_url(p)}"\n\n' for p in providers))
-        db.init_db(url)
-        with db.session_scope() as session:
-            account = create_account(session, name='Fuzz Co')
-            top_up(session, account, '5000.00', method='bank_transfer', idempotency_key='seed')
-            new = create_key(session, account, name='fuzz', scopes=list(SCOPES))
-            session.flush()
-            session.execute(update(ApiKey).where(ApiKey.id == new.key.id).values(id=FUZZ_KEY_ID))
-        for base in serve(url, '--no-demo', env={'LOWROUTER_UPSTREAMS': str(config)}):
-            yield base, new.secret
+    with gateway_app(folder, account_name='Fuzz Co', credit='5000.00', key_name='fuzz', key_id=FUZZ_KEY_ID) as live:
+        yield live.base, live.secret
 
 
 @schemathesis.check

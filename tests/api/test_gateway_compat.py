@@ -9,16 +9,11 @@ import openai
 import pytest
 
 from services import db
-from services.account.accounts import create_account
-from services.billing.ledger import top_up
 from services.catalog import get_catalog
-from services.keys.api_keys import create_key
 from services.models import Account
 from services.routing import hot_cache
 from services.routing.policies import set_account_settings
-from tests.browser.conftest import serve
-from tests.conftest import fresh_database
-from tests.support.fake_upstream import FakeUpstream
+from tests.support.gateway_app import gateway_app
 from tests.support.records import stored_generation as _generation
 
 MODEL = 'meta-llama/llama-3.1-8b-instruct'
@@ -47,24 +42,18 @@ def _ranked_providers() -> list[str]:
 def gateway(tmp_path_factory):
     folder = tmp_path_factory.mktemp('gateway')
     first, second = _ranked_providers()[:2]
-    with FakeUpstream() as upstream, fresh_database(folder) as url:
-        config = folder / 'upstreams.toml'
-        config.write_text(''.join(f'[providers.{p}]\nbase_url = "{upstream.base_url(p)}"\n\n' for p in (first, second)))
-        db.init_db(url)
-        with db.session_scope() as session:
-            account = create_account(session, name='Gateway Co')
-            top_up(session, account, '100.00', method='bank_transfer', idempotency_key='seed')
-            secret = create_key(session, account, name='app', scopes=['inference', 'read']).secret
-        for base in serve(url, '--no-demo', env={'LOWROUTER_UPSTREAMS': str(config)}):
-            yield {
-                'base': base,
-                'secret': secret,
-                'upstream': upstream,
-                'first': first,
-                'second': second,
-                'account_id': account.id,
-                'client': openai.OpenAI(base_url=f'{base}/api/v1', api_key=secret, max_retries=0),
-            }
+    with gateway_app(
+        folder, account_name='Gateway Co', scopes=['inference', 'read'], providers=(first, second)
+    ) as live:
+        yield {
+            'base': live.base,
+            'secret': live.secret,
+            'upstream': live.upstream,
+            'first': first,
+            'second': second,
+            'account_id': live.account_id,
+            'client': openai.OpenAI(base_url=f'{live.base}/api/v1', api_key=live.secret, max_retries=0),
+        }
 
 
 @pytest.fixture

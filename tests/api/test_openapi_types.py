@@ -19,14 +19,8 @@ from fastapi.routing import APIRoute
 from nicegui import app
 from pydantic import BaseModel
 
-from services import db
-from services.account.accounts import create_account
-from services.billing.ledger import top_up
-from services.catalog import get_catalog
-from services.keys.api_keys import SCOPES, create_key
-from tests.browser.conftest import serve
-from tests.conftest import fresh_database
-from tests.support.fake_upstream import FakeUpstream
+from services.keys.api_keys import SCOPES
+from tests.support.gateway_app import gateway_app
 
 API = '/api/v1'
 ERROR_REF = '#/components/schemas/ErrorOut'
@@ -164,8 +158,9 @@ async def test_real_answers_validate_against_the_published_schema(api, make_key)
     assert listed['next_cursor'] and len(listed['items']) == 2
     path = '/api/v1/generations/{generation_id}'
     assert await call('GET', path, f'/api/v1/generations/{stored["id"]}') == stored
-    for group_by in ('model', 'provider', 'region', 'key', 'day'):
+    for group_by in ('model', 'provider', 'region', 'key', 'status', 'day'):
         await call('GET', '/api/v1/usage', params={'group_by': group_by})
+    await call('GET', '/api/v1/usage', params={'group_by': 'status', 'status': 'failed', 'provider': 'openai'})
 
     # keys and routing
     created = await call(
@@ -210,19 +205,11 @@ async def test_real_answers_validate_against_the_published_schema(api, make_key)
 @pytest.fixture(scope='module')
 def gateway(tmp_path_factory):
     """`python app.py` with a key that can do everything, and an upstream on loopback for every provider."""
-    folder = tmp_path_factory.mktemp('typed')
-    with FakeUpstream() as upstream, fresh_database(folder) as url:
-        config = folder / 'upstreams.toml'
-        providers = sorted(get_catalog().providers)
-        config.write_text(''.join(f'[providers."{p}"]\nbase_url = "{upstream.base_url(p)}"\n\n' for p in providers))
-        db.init_db(url)
-        with db.session_scope() as session:
-            account = create_account(session, name='Typed Co')
-            top_up(session, account, '100.00', method='bank_transfer', idempotency_key='seed')
-            secret = create_key(session, account, name='typed', scopes=list(SCOPES)).secret
-        for base in serve(url, '--no-demo', env={'LOWROUTER_UPSTREAMS': str(config)}):
-            with httpx.Client(base_url=base, headers={'Authorization': f'Bearer {secret}'}, timeout=30) as client:
-                yield client
+    with (
+        gateway_app(tmp_path_factory.mktemp('typed'), account_name='Typed Co', key_name='typed') as live,
+        httpx.Client(base_url=live.base, headers=live.headers, timeout=30) as client,
+    ):
+        yield client
 
 
 def test_chat_completions_answer_as_documented(gateway):

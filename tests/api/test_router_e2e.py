@@ -9,16 +9,13 @@ import pytest
 from sqlmodel import select
 
 from services import db
-from services.account.accounts import create_account, current_account
-from services.billing.ledger import top_up
+from services.account.accounts import current_account
 from services.catalog import get_catalog
-from services.keys.api_keys import create_key
 from services.models import LedgerEntry
 from services.money import offer_cost_micros
 from services.routing import hot_cache
-from tests.browser.conftest import screenshot, serve
-from tests.conftest import fresh_database
-from tests.support.fake_upstream import FakeUpstream
+from tests.browser.conftest import screenshot
+from tests.support.gateway_app import gateway_app
 from tests.support.records import stored_generation as _generation
 
 MODEL = 'meta-llama/llama-3.1-8b-instruct'
@@ -39,28 +36,17 @@ def _two_cheapest_providers():
 def router(tmp_path_factory):
     folder = tmp_path_factory.mktemp('router')
     first, second = _two_cheapest_providers()
-    with FakeUpstream() as upstream, fresh_database(folder) as url:
-        config = folder / 'upstreams.toml'
-        config.write_text(
-            ''.join(
-                f'[providers.{p}]\nbase_url = "{upstream.base_url(p)}"\n\n' for p in (first.provider, second.provider)
-            )
-        )
-        db.init_db(url)
-        with db.session_scope() as session:
-            account = create_account(session, name='Router Co')
-            top_up(session, account, '100.00', method='bank_transfer', idempotency_key='seed')
-            secret = create_key(session, account, name='app', scopes=['inference', 'read']).secret
-        for base in serve(url, '--no-demo', env={'LOWROUTER_UPSTREAMS': str(config)}):
-            client = openai.OpenAI(base_url=f'{base}/api/v1', api_key=secret, max_retries=0)
-            yield {
-                'client': client,
-                'upstream': upstream,
-                'first': first,
-                'second': second,
-                'base': base,
-                'secret': secret,
-            }
+    providers = (first.provider, second.provider)
+    with gateway_app(folder, account_name='Router Co', scopes=['inference', 'read'], providers=providers) as live:
+        client = openai.OpenAI(base_url=f'{live.base}/api/v1', api_key=live.secret, max_retries=0)
+        yield {
+            'client': client,
+            'upstream': live.upstream,
+            'first': first,
+            'second': second,
+            'base': live.base,
+            'secret': live.secret,
+        }
 
 
 def test_a_completion_is_routed_recorded_and_shown(router):
