@@ -9,13 +9,13 @@ from playwright.sync_api import expect
 
 from components.eco_panel import unbroken
 from services import db
-from services.account.accounts import create_account, current_account
+from services.account.accounts import current_account
 from services.account.settings import set_eco_baseline
 from services.eco import estimate as eco
 from services.eco.impact import caveat_text, eco_impact
-from services.usage.ingest import record_generation
 from tests.browser.conftest import no_horizontal_overflow, screenshot, serve
 from tests.conftest import fresh_database
+from tests.support import factories
 
 MODEL = 'meta-llama/llama-3.1-70b-instruct'
 SMALL = 'meta-llama/llama-3.1-8b-instruct'
@@ -27,21 +27,19 @@ WHERE = ('aws-bedrock', 'us-west-2')  # a region with grid data of its own: no g
 def eco_server(tmp_path_factory):
     with fresh_database(tmp_path_factory.mktemp('eco')) as url:
         db.init_db(url)
-        with db.session_scope() as session:
-            create_account(session, name='Eco Co', timezone='Europe/Paris')
+        factories.account(name='Eco Co', timezone='Europe/Paris')
         _add(12)
         yield from serve(url, '--no-demo')
 
 
 def _add(count: int, model: str = MODEL) -> None:
+    """`count` generations of `model` at WHERE, over the last minutes."""
     provider, region = WHERE
     now = datetime.now(UTC)
     with db.session_scope() as session:
-        account = current_account(session)
-        for i in range(count):
-            record_generation(
-                session,
-                account,
+        factories.generations(
+            current_account(session),
+            (
                 {
                     'model': model,
                     'provider': provider,
@@ -49,8 +47,11 @@ def _add(count: int, model: str = MODEL) -> None:
                     'prompt_tokens': 800,
                     'completion_tokens': 300 + i,
                     'created_at': now - timedelta(minutes=5 + i),
-                },
-            )
+                }
+                for i in range(count)
+            ),
+            session=session,
+        )
 
 
 @contextmanager

@@ -8,11 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services import db
-from services.account.accounts import create_account
-from services.billing.ledger import top_up
-from services.usage.ingest import record_generation
 from tests.browser.conftest import SCREENSHOTS, fresh_database, no_horizontal_overflow, serve
 from tests.services.test_outbox import Mailbox
+from tests.support import factories
 
 
 @pytest.fixture(scope='module')
@@ -27,15 +25,22 @@ def _seed(database_url: str) -> None:
     """An operator account with an address, a top-up, and usage last month and last week."""
     db.init_db(database_url)
     now = datetime.now(UTC)
+    last_month = now.replace(day=1) - timedelta(days=10)
+    days = (last_month, now - timedelta(days=now.weekday() + 3), now - timedelta(days=9))
     with db.session_scope() as session:
-        account = create_account(session, name='Northwind Ops', timezone='Europe/Berlin')
-        account.email = 'ops@northwind.example'
-        top_up(session, account, '50.00', method='bank_transfer', idempotency_key='seed')
-        last_month = now.replace(day=1) - timedelta(days=10)
-        for i, day in enumerate((last_month, now - timedelta(days=now.weekday() + 3), now - timedelta(days=9))):
-            for model in ('openai/gpt-4o-mini', 'mistral/mistral-small'):
-                data = {'model': model, 'prompt_tokens': 40_000 * (i + 1), 'completion_tokens': 9000, 'created_at': day}
-                record_generation(session, account, data)
+        account = factories.account(
+            session=session, name='Northwind Ops', timezone='Europe/Berlin', email='ops@northwind.example'
+        )
+        factories.top_up(account, '50.00', session=session, method='bank_transfer', idempotency_key='seed')
+        factories.generations(
+            account,
+            (
+                {'model': model, 'prompt_tokens': 40_000 * (i + 1), 'completion_tokens': 9000, 'created_at': day}
+                for i, day in enumerate(days)
+                for model in ('openai/gpt-4o-mini', 'mistral/mistral-small')
+            ),
+            session=session,
+        )
     db.dispose_all()
 
 

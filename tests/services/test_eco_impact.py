@@ -18,7 +18,7 @@ from services.eco._verdict import NO_USAGE, Comparison, verdict_sentence
 from services.eco.impact import caveat_text, eco_impact
 from services.models import Generation
 from services.units import carbon_text, energy_text
-from services.usage.ingest import record_generation
+from tests.support import factories
 
 L8 = 'meta-llama/llama-3.1-8b-instruct'  # published sizes
 L70 = 'meta-llama/llama-3.1-70b-instruct'
@@ -46,20 +46,12 @@ def stamped(version: str):
 
 
 def _record(session, account, model, count, *, provider=None, region=None, completion=400, prompt=1000):
-    offer = get_catalog().offers_for(model)[0]
-    for i in range(count):
-        record_generation(
-            session,
-            account,
-            {
-                'model': model,
-                'provider': provider or offer.provider,
-                'region': region or offer.region,
-                'prompt_tokens': prompt,
-                'completion_tokens': completion,
-                'created_at': NOW - timedelta(hours=1 + i % 48),
-            },
-        )
+    """`count` generations of `model` over the last two days, recorded through ingestion."""
+    offer = factories.offer_of(model)
+    fields = {'model': model, 'provider': provider or offer.provider, 'region': region or offer.region}
+    fields |= {'prompt_tokens': prompt, 'completion_tokens': completion}
+    moments = (NOW - timedelta(hours=1 + i % 48) for i in range(count))
+    factories.generations(account, (fields | {'created_at': moment} for moment in moments), session=session)
     session.commit()
 
 
@@ -319,18 +311,13 @@ def test_estimated_model_sizes_reduce_confidence(session, account):
 
 def test_the_window_and_the_model_filter(session, account):
     _record(session, account, L8, 120)
-    offer = get_catalog().offers_for(L405)[0]
-    record_generation(
-        session,
+    factories.generation(
         account,
-        {
-            'model': L405,
-            'provider': offer.provider,
-            'region': offer.region,
-            'prompt_tokens': 1,
-            'completion_tokens': 999,
-            'created_at': NOW - timedelta(days=45),
-        },
+        session=session,
+        offer=factories.offer_of(L405),
+        prompt_tokens=1,
+        completion_tokens=999,
+        created_at=NOW - timedelta(days=45),
     )
     session.commit()
     assert eco_impact(session, account, baseline=L405, now=NOW).requests == 120
@@ -429,10 +416,16 @@ def test_no_sentence_ever_prints_a_negative_figure(e, be, c, bc, m, bm):
 
 
 def _record_at(session, account, model, moments, completion=400):
-    offer = get_catalog().offers_for(model)[0]
-    for i, moment in enumerate(moments):
-        data = {'model': model, 'provider': offer.provider, 'region': offer.region, 'created_at': moment}
-        record_generation(session, account, data | {'prompt_tokens': 1000 + i, 'completion_tokens': completion + i})
+    offer = factories.offer_of(model)
+    where = {'model': model, 'provider': offer.provider, 'region': offer.region}
+    factories.generations(
+        account,
+        (
+            where | {'created_at': moment, 'prompt_tokens': 1000 + i, 'completion_tokens': completion + i}
+            for i, moment in enumerate(moments)
+        ),
+        session=session,
+    )
     session.commit()
 
 

@@ -15,15 +15,14 @@ from sqlalchemy import delete, func
 from sqlmodel import select
 
 from services import db
-from services.account.accounts import create_account
 from services.catalog import get_catalog
 from services.eco import estimate as eco
 from services.eco import recompute as eco_recompute
 from services.eco.recompute import recompute
-from services.keys.api_keys import create_key
 from services.models import Account, Generation, RouteHour, UsageDay, UsageHour
-from services.usage.ingest import parse, prepare_generation, record_generation, store_generations
+from services.usage.ingest import parse, prepare_generation, store_generations
 from services.usage.rollups import DAILY, USAGE, rebuild_rollups
+from tests.support import factories
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
@@ -34,12 +33,17 @@ ECO_COLUMNS = (*FIGURES, 'input_energy_wh', 'pue', 'grid_basis', 'grid_intensity
 
 def _seed_eco1(account_id: int, count: int, *, seed: int = 5, model: str | None = None) -> None:
     """`count` generations stamped eco-1 (the frozen legacy estimate), stored with their rollups the normal way:
-    keys, offers, latencies, failures, over four days."""
+    keys, offers, latencies, failures, over four days.
+
+    Written one step below the factories on purpose: ingestion stamps the current methodology and refuses a model
+    that is no longer in the catalog (`model`), while these rows must look as an earlier version wrote them."""
     rng = random.Random(seed)
     catalog = get_catalog()
     with db.session_scope() as session:
         account = session.get(Account, account_id)
-        keys = [None] + [create_key(session, account, name=f'k{seed}-{i}', scopes=['ingest']).key.id for i in range(2)]
+        keys = [None] + [
+            factories.api_key(account, session=session, name=f'k{seed}-{i}', scopes=['ingest']).key.id for i in range(2)
+        ]
         rows = []
         for i in range(count):
             offer = rng.choice(catalog.offers)
@@ -72,23 +76,20 @@ def _seed_eco1(account_id: int, count: int, *, seed: int = 5, model: str | None 
 
 
 def _ingest_current(account_id: int, n: int, seed: int) -> None:
+    """`n` generations recorded through ingestion, each in its own transaction, as the router records them."""
     rng = random.Random(seed)
     offers = get_catalog().offers
     for _ in range(n):
         offer = rng.choice(offers)
         with db.session_scope() as session:
-            record_generation(
-                session,
+            factories.generation(
                 session.get(Account, account_id),
-                {
-                    'model': offer.model,
-                    'provider': offer.provider,
-                    'region': offer.region,
-                    'prompt_tokens': rng.randint(1, 900),
-                    'completion_tokens': rng.randint(1, 900),
-                    'latency_ms': rng.randint(300, 4000),
-                    'created_at': NOW.isoformat(),
-                },
+                session=session,
+                offer=offer,
+                prompt_tokens=rng.randint(1, 900),
+                completion_tokens=rng.randint(1, 900),
+                latency_ms=rng.randint(300, 4000),
+                created_at=NOW.isoformat(),
             )
 
 
@@ -192,8 +193,7 @@ def _assert_all_current_and_exact() -> None:
 
 @pytest.fixture
 def account_id(engine) -> int:
-    with db.session_scope() as session:
-        return create_account(session, name='Recompute me').id
+    return factories.account(name='Recompute me').id
 
 
 def test_recompute_moves_every_generation_and_its_totals_to_the_current_methodology(account_id):
@@ -374,8 +374,7 @@ def test_a_generation_deleted_between_reading_and_writing_is_skipped(account_id,
 
 
 def test_one_account_only(account_id):
-    with db.session_scope() as session:
-        other = create_account(session, name='Not now').id
+    other = factories.account(name='Not now').id
     _seed_eco1(account_id, 12)
     _seed_eco1(other, 9, seed=6)
 

@@ -8,39 +8,31 @@ from sqlmodel import select
 
 from services.billing._pdf_layout import money
 from services.billing.invoices import current_draft, ensure_invoices, invoices
-from services.billing.ledger import top_up
 from services.billing.pdfs import invoice_pdf, receipt_pdf
 from services.catalog import get_catalog
-from services.models import Generation, Invoice, LedgerEntry, UsageHour
+from services.models import Generation, Invoice, UsageHour
 from services.units import CARBON_UNITS, ENERGY_UNITS
-from services.usage.ingest import record_generation
+from tests.support import factories
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
 def _seed(session, account):
     account.name, account.email, account.currency = 'Zoë Ærøskøbing', 'zoe@example.dk', 'EUR'
-    first = top_up(session, account, '100.00', method='bank_transfer', idempotency_key='oct')
-    session.get(LedgerEntry, first.entry.id).created_at = datetime(2026, 10, 2, 9, tzinfo=UTC)
+    october = datetime(2026, 10, 2, 9, tzinfo=UTC)
+    factories.top_up(account, '100.00', session=session, method='bank_transfer', idempotency_key='oct', at=october)
     offers = get_catalog().offers
     for i in range(40):
-        offer = offers[i % 5]
-        when = datetime(2026, 10 + i % 2, 3 + i % 20, 10, tzinfo=UTC)
-        record_generation(
-            session,
+        factories.generation(
             account,
-            {
-                'model': offer.model,
-                'provider': offer.provider,
-                'region': offer.region,
-                'prompt_tokens': 20_000 + i,
-                'completion_tokens': 9_000,
-                'created_at': when.isoformat(),
-            },
+            session=session,
+            offer=offers[i % 5],
+            prompt_tokens=20_000 + i,
+            completion_tokens=9_000,
+            created_at=datetime(2026, 10 + i % 2, 3 + i % 20, 10, tzinfo=UTC).isoformat(),
         )
-    second = top_up(session, account, '50.00', method='company_card', idempotency_key='nov')
-    session.get(LedgerEntry, second.entry.id).created_at = datetime(2026, 11, 3, 9, tzinfo=UTC)
-    session.flush()
+    november = datetime(2026, 11, 3, 9, tzinfo=UTC)
+    factories.top_up(account, '50.00', session=session, method='company_card', idempotency_key='nov', at=november)
 
 
 def test_closed_months_are_issued_and_reconcile(session, account):
@@ -64,18 +56,13 @@ def test_invoice_pdf_states_the_totals_and_never_changes(session, account):
     ensure_invoices(session, account, now=NOW)
     october = session.exec(select(Invoice).where(Invoice.number == 'INV-2026-10')).one()
     first = invoice_pdf(october)
-    offer = get_catalog().offers[0]
-    record_generation(  # a late record for October: the issued invoice stays as it was
-        session,
+    factories.generation(  # a late record for October: the issued invoice stays as it was
         account,
-        {
-            'model': offer.model,
-            'provider': offer.provider,
-            'region': offer.region,
-            'prompt_tokens': 1,
-            'completion_tokens': 1,
-            'created_at': '2026-10-15T10:00:00Z',
-        },
+        session=session,
+        offer=get_catalog().offers[0],
+        prompt_tokens=1,
+        completion_tokens=1,
+        created_at='2026-10-15T10:00:00Z',
     )
     session.flush()
     assert invoice_pdf(session.get(Invoice, october.id)) == first
@@ -88,7 +75,7 @@ def test_invoice_pdf_states_the_totals_and_never_changes(session, account):
 
 def test_receipt_pdf(session, account):
     account.currency = 'EUR'
-    receipt = top_up(session, account, '42.50', method='bank_transfer', idempotency_key='r').receipt
+    receipt = factories.top_up(account, '42.50', session=session, method='bank_transfer', idempotency_key='r').receipt
     pdf = receipt_pdf(account, receipt)
     assert pdf == receipt_pdf(account, receipt)
     text = pdf_text(pdf)

@@ -7,14 +7,13 @@ import pytest
 from sqlmodel import func, select
 
 from services import db
-from services.account.accounts import create_account
-from services.billing.invoices import build_snapshot, current_draft, ensure_invoices, invoices, month_bounds
-from services.billing.ledger import credit_balance, top_up
+from services.billing.invoices import build_snapshot, current_draft, invoices, month_bounds
+from services.billing.ledger import credit_balance
 from services.catalog import get_catalog
 from services.eco.impact import eco_impact
-from services.models import Account, Generation, LedgerEntry, UsageHour, utcnow
+from services.models import Account, Generation, UsageHour, utcnow
 from services.usage.dashboard import top_models, usage_today
-from services.usage.ingest import new_generation_id, record_generation
+from services.usage.ingest import new_generation_id
 from services.usage.report import usage_grouped
 from services.usage.retention import (
     MAX_DAYS,
@@ -28,6 +27,7 @@ from services.usage.retention import (
 )
 from services.usage.totals import spent_this_month
 from tests.services.test_query_plans import _full_scan, _plan, _statements_of
+from tests.support import factories
 
 NOW = utcnow()
 CUTOFF = cutoff_for(30, NOW)
@@ -39,24 +39,19 @@ def _seed(session, account: Account, *, days: int = 80, step_hours: int = 7) -> 
     moments = [NOW - timedelta(hours=h, minutes=13) for h in range(0, days * 24, step_hours)]
     moments += [CUTOFF - timedelta(seconds=1), CUTOFF, CUTOFF + timedelta(minutes=1)]
     for i, moment in enumerate(moments):
-        offer = offers[i % 6]
-        record_generation(
-            session,
+        factories.generation(
             account,
-            {
-                'model': offer.model,
-                'provider': offer.provider,
-                'region': offer.region,
-                'prompt_tokens': 900 + 37 * i,
-                'completion_tokens': 120 + 11 * i,
-                'latency_ms': 800 + i,
-                'created_at': moment,
-            },
+            session=session,
+            offer=offers[i % 6],
+            prompt_tokens=900 + 37 * i,
+            completion_tokens=120 + 11 * i,
+            latency_ms=800 + i,
+            created_at=moment,
         )
     for n, days_ago in enumerate((75, 40, 3)):
-        entry = top_up(session, account, f'{20 + n}.50', method='manual', idempotency_key=f'{account.id}-{n}').entry
-        session.get(LedgerEntry, entry.id).created_at = NOW - timedelta(days=days_ago)
-    ensure_invoices(session, account, now=NOW)
+        at = NOW - timedelta(days=days_ago)
+        factories.top_up(account, f'{20 + n}.50', session=session, idempotency_key=f'{account.id}-{n}', at=at)
+    factories.invoices(account, session=session, now=NOW)
     session.commit()
     return moments
 
@@ -111,7 +106,7 @@ def _stored(session, account_id: int) -> list[datetime]:
 
 def test_prune_deletes_exactly_the_rows_before_the_cutoff_and_every_total_stays(session, account):
     moments = _seed(session, account)
-    other = create_account(session, name='Other Ltd', currency='EUR')  # same old data, no retention
+    other = factories.account(session=session, name='Other Ltd', currency='EUR')  # same old data, no retention
     other_moments = _seed(session, other, days=40, step_hours=11)
     before, before_other = _figures(session, account), _figures(session, other)
     assert before['balance'] != 0 and before['top_models_90']['requests'] > before['top_models_30']['requests']
@@ -135,7 +130,7 @@ def test_prune_deletes_exactly_the_rows_before_the_cutoff_and_every_total_stays(
 
 def test_only_the_accounts_own_generations_are_deleted(session, account):
     _seed(session, account, days=40, step_hours=13)
-    other = create_account(session, name='Other Ltd')
+    other = factories.account(session=session, name='Other Ltd')
     other_moments = _seed(session, other, days=40, step_hours=13)
     set_retention(session, account, 30)
     set_retention(session, other, 30)  # has retention too, but only `account` is pruned here
@@ -147,11 +142,7 @@ def test_only_the_accounts_own_generations_are_deleted(session, account):
 
 def test_deletes_in_batches_through_the_account_created_index(session, account):
     for _ in range(12):
-        record_generation(
-            session,
-            account,
-            {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 10, 'completion_tokens': 5},
-        )
+        factories.generation(account, session=session, prompt_tokens=10, completion_tokens=5)
         session.exec(select(Generation)).all()  # (loads rows into the session: pruning must forget them too)
     session.execute(Generation.__table__.update().values(created_at=NOW - timedelta(days=40)))
     set_retention(session, account, 30)
@@ -169,7 +160,7 @@ def test_deletes_in_batches_through_the_account_created_index(session, account):
 
 def test_prune_all_prunes_every_account_with_retention_and_is_idempotent(session, account):
     _seed(session, account, days=40, step_hours=9)
-    keeper = create_account(session, name='Keeps everything')
+    keeper = factories.account(session=session, name='Keeps everything')
     keeper_moments = _seed(session, keeper, days=40, step_hours=9)
     set_retention(session, account, 30)
     session.commit()
@@ -190,10 +181,9 @@ def test_a_longer_retention_never_moves_pruned_before_back(session, account):
     prune(session, account, now=NOW)
     set_retention(session, account, 365)
     session.commit()
-    late = record_generation(
-        session, account, {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 1, 'completion_tokens': 1,
-                           'created_at': CUTOFF - timedelta(days=2)},
-    )[0]  # fmt: skip
+    late = factories.generation(
+        account, session=session, prompt_tokens=1, completion_tokens=1, created_at=CUTOFF - timedelta(days=2)
+    )
     session.commit()
     assert retention_status(session, account, now=NOW).awaiting_pruning == 0
     assert prune(session, account, now=NOW + timedelta(hours=1)) == 1  # the late arrival keeps pruned_before true
@@ -227,17 +217,11 @@ def test_the_cutoff_is_a_whole_utc_hour():
 
 
 def test_was_pruned_only_for_ids_that_existed_when_pruning_ran(session, account):
-    old = record_generation(
-        session, account, {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 5, 'completion_tokens': 5,
-                           'created_at': NOW - timedelta(days=40)},
-    )[0]  # fmt: skip
-    recent = record_generation(session, account, {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 5,
-                                                  'completion_tokens': 5})[0]  # fmt: skip
-    other = create_account(session, name='Other Ltd')
-    theirs = record_generation(
-        session, other, {'model': 'openai/gpt-4o-mini', 'prompt_tokens': 5, 'completion_tokens': 5,
-                         'created_at': NOW - timedelta(days=40)},
-    )[0]  # fmt: skip
+    then = NOW - timedelta(days=40)
+    old = factories.generation(account, session=session, prompt_tokens=5, completion_tokens=5, created_at=then)
+    recent = factories.generation(account, session=session, prompt_tokens=5, completion_tokens=5)
+    other = factories.account(session=session, name='Other Ltd')
+    theirs = factories.generation(other, session=session, prompt_tokens=5, completion_tokens=5, created_at=then)
     set_retention(session, account, 30)
     session.commit()
     assert not was_pruned(account, old.id, session=session)  # no pruning has run yet

@@ -7,11 +7,11 @@ from sqlalchemy import delete, func
 from sqlmodel import select
 
 from services.catalog import get_catalog
-from services.keys.api_keys import create_key
 from services.models import Generation, RouteHour, UsageDay, UsageHour
 from services.routing.whatif import preview
-from services.usage.ingest import parse, record_generation
+from services.usage.ingest import parse
 from services.usage.rollups import ROLLUPS, rebuild_rollups, usage_window
+from tests.support import factories
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
 
@@ -20,22 +20,20 @@ def _history(session, account, count=300):
     """A varied history: keys, offers, auto-routed and direct requests, failures, over four days."""
     rng = random.Random(3)
     catalog = get_catalog()
-    keys = [None] + [create_key(session, account, name=f'k{i}', scopes=['ingest']).key.id for i in range(3)]
+    keys = [None] + [
+        factories.api_key(account, session=session, name=f'k{i}', scopes=['ingest']).key.id for i in range(3)
+    ]
     for i in range(count):
         offer = rng.choice(catalog.offers)
-        record_generation(
-            session,
+        factories.generation(
             account,
-            {
-                'model': offer.model,
-                'provider': offer.provider,
-                'region': offer.region,
-                'requested_model': rng.choice(['lowrouter/auto', offer.model]),
-                'prompt_tokens': rng.randint(1, 5000),
-                'completion_tokens': rng.randint(0, 2000),
-                'status': 'failed' if i % 17 == 0 else 'completed',
-                'created_at': NOW - timedelta(minutes=rng.randint(0, 4 * 24 * 60)),
-            },
+            session=session,
+            offer=offer,
+            requested_model=rng.choice(['lowrouter/auto', offer.model]),
+            prompt_tokens=rng.randint(1, 5000),
+            completion_tokens=rng.randint(0, 2000),
+            status='failed' if i % 17 == 0 else 'completed',
+            created_at=NOW - timedelta(minutes=rng.randint(0, 4 * 24 * 60)),
             api_key_id=rng.choice(keys),
         )
     session.commit()
@@ -130,11 +128,9 @@ def test_concurrent_batches_sharing_buckets_never_deadlock(engine):
     import threading
 
     from services import db
-    from services.account.accounts import create_account
     from services.usage.ingest import prepare_generation, store_generations
 
-    with db.session_scope() as session:
-        account = create_account(session, name='Busy')
+    account = factories.account(name='Busy')
     catalog = get_catalog()
     offers = catalog.offers[:12]
     errors = []

@@ -9,24 +9,20 @@ from nicegui.testing import User
 
 from components.whatif import change_text, metric_text
 from services import db
-from services.account.accounts import create_account
 from services.catalog import AUTO_MODEL, get_catalog
-from services.keys.api_keys import create_key
 from services.routing.engine import models_for, route
 from services.routing.policies import (
     BUILT_IN,
     account_settings,
     effective,
     key_override,
-    set_account_settings,
-    set_key_override,
     to_policy,
 )
 from services.routing.route_stats import provider_stats
 from services.routing.whatif import preview
 from services.timeutil import format_local, local
-from services.usage.ingest import record_generation
 from tests.services.test_route_stats import seed_routes
+from tests.support import factories
 
 # (requested model, model, provider, region, prompt tokens, completion tokens, requests)
 TRAFFIC = (
@@ -41,12 +37,13 @@ TRAFFIC = (
 def _seed():
     """An account with one key and ~20 generations over the last five days; returns (account, key id)."""
     with db.session_scope() as session:
-        account = create_account(session, name='Acme', currency='USD', timezone='UTC')
-        key_id = create_key(session, account, name='support-bot', scopes=['inference']).key.id
+        account = factories.account(session=session, name='Acme', currency='USD', timezone='UTC')
+        key_id = factories.api_key(account, session=session, name='support-bot').key.id
         now = datetime.now(UTC)
-        for i, (requested, model, provider, region, prompt, completion, count) in enumerate(TRAFFIC):
-            for n in range(count):
-                data = {
+        factories.generations(
+            account,
+            (
+                {
                     'model': model,
                     'requested_model': requested,
                     'provider': provider,
@@ -54,8 +51,13 @@ def _seed():
                     'prompt_tokens': prompt + 10 * n,
                     'completion_tokens': completion,
                     'created_at': now - timedelta(days=(i + n) % 5, hours=n + 1),
+                    'api_key_id': key_id if n % 2 else None,
                 }
-                record_generation(session, account, data, api_key_id=key_id if n % 2 else None)
+                for i, (requested, model, provider, region, prompt, completion, count) in enumerate(TRAFFIC)
+                for n in range(count)
+            ),
+            session=session,
+        )
     return account, key_id
 
 
@@ -226,8 +228,7 @@ async def test_a_key_override_is_saved_shown_previewed_and_cleared(user: User):
 
 
 async def test_an_account_without_traffic_says_there_is_nothing_to_replay(user: User):
-    with db.session_scope() as session:
-        create_account(session, name='Empty', currency='EUR', timezone='UTC')
+    factories.account(name='Empty', currency='EUR')
     await user.open('/routing')
     await user.should_see('No completed requests in the last 7 days to replay yet')
     await user.should_see('No active keys yet')
@@ -291,8 +292,7 @@ async def test_a_policy_that_refuses_nothing_saves_without_asking(user: User):
 
 async def test_switching_the_strategy_away_from_a_region_forgets_the_region(user: User):
     account, _ = _seed()
-    with db.session_scope() as session:
-        set_account_settings(session, account, {'strategy': 'prefer_region', 'prefer_region': 'eu-west-1'})
+    factories.routing_policy(account, {'strategy': 'prefer_region', 'prefer_region': 'eu-west-1'})
     await user.open('/routing')
     await user.should_see('With your saved settings')
     assert _one(user, 'prefer-region').value == 'eu-west-1'
@@ -311,7 +311,7 @@ async def test_switching_the_strategy_away_from_a_region_forgets_the_region(user
 
 async def test_the_providers_card_shows_the_week_of_each_provider_and_region(user: User):
     with db.session_scope() as session:
-        account = create_account(session, name='Acme', currency='USD', timezone='Europe/Paris')
+        account = factories.account(session=session, name='Acme', currency='USD', timezone='Europe/Paris')
         seed_routes(session, account)
     with db.session_scope() as session:
         stats = provider_stats(session, account)
@@ -341,7 +341,7 @@ async def test_the_providers_card_shows_the_week_of_each_provider_and_region(use
 async def test_the_providers_card_of_a_busy_week_says_it_read_only_the_newest(user: User, monkeypatch):
     monkeypatch.setattr('services.routing.route_stats.ROW_LIMIT', 5)  # a busy week, in small
     with db.session_scope() as session:
-        account = create_account(session, name='Busy', currency='USD', timezone='UTC')
+        account = factories.account(session=session, name='Busy', currency='USD', timezone='UTC')
         seed_routes(session, account)
     with db.session_scope() as session:
         stats = provider_stats(session, account)
@@ -356,8 +356,7 @@ async def test_the_providers_card_of_a_busy_week_says_it_read_only_the_newest(us
 
 
 async def test_the_providers_card_of_a_quiet_week_says_so(user: User):
-    with db.session_scope() as session:
-        create_account(session, name='Quiet', currency='EUR', timezone='UTC')
+    factories.account(name='Quiet', currency='EUR')
     await user.open('/routing')
     await user.should_see('No requests in the last 7 days yet')
 
@@ -369,8 +368,9 @@ def _cells(row) -> list[str]:
 async def test_the_defaults_cannot_drop_a_region_a_key_inherits_and_say_which_key(user: User):
     account, key_id = _seed()
     with db.session_scope() as session:
-        set_account_settings(session, account, {'strategy': 'prefer_region', 'prefer_region': 'eu-west-1'})
-        set_key_override(session, account, key_id, {'strategy': 'prefer_region'})  # the region is inherited
+        factories.routing_policy(account, {'strategy': 'prefer_region', 'prefer_region': 'eu-west-1'}, session=session)
+        # the key's override keeps the strategy and inherits the region
+        factories.routing_policy(account, {'strategy': 'prefer_region'}, session=session, key_id=key_id)
     await user.open('/routing')
     await user.should_see('With your saved settings')
     _one(user, 'strategy').value = 'lowest_carbon'
