@@ -9,8 +9,8 @@ import pytest
 
 from services import db
 from tests.browser.conftest import SCREENSHOTS, fresh_database, no_horizontal_overflow, serve
-from tests.services.test_outbox import Mailbox
 from tests.support import factories
+from tests.support.mailbox import Mailbox
 
 
 @pytest.fixture(scope='module')
