@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import ReadKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES
 from api.responses.records import CreditsOut, UsageOut
-from api.schemas import KeyFilter, Moment
+from api.schemas import KeyFilter, Moment, StatusFilter
 from services.billing.ledger import credit_balance
 from services.money import decimal_string
 from services.usage.report import GroupBy, usage_grouped
@@ -19,7 +19,9 @@ router = APIRouter(prefix='/api/v1', tags=['usage and credits'], responses=ERROR
 
 
 @router.get(
-    '/usage', response_model=UsageOut, summary='Usage grouped by model, provider, region, key or day (scope: read)'
+    '/usage',
+    response_model=UsageOut,
+    summary='Usage grouped by model, provider, region, key, status or day (scope: read)',
 )
 def usage(
     session: ReadSessionDep,
@@ -29,9 +31,13 @@ def usage(
     until: Annotated[Moment | None, Query(alias='to', description='exclusive')] = None,
     model: str | None = None,
     key_id: KeyFilter = None,
+    provider: str | None = None,
+    region: str | None = None,
+    status: StatusFilter = None,
 ) -> dict:
     account = account_of(session, key)
-    rows = usage_grouped(session, account, group_by, since=since, until=until, model=model, key_id=key_id)
+    filters = {'model': model, 'key_id': key_id, 'provider': provider, 'region': region, 'status': status}
+    rows = usage_grouped(session, account, group_by, since=since, until=until, **filters)
     for row in rows:
         row['cost'] = decimal_string(row.pop('cost_micros'))
     return {'group_by': group_by, 'currency': account.currency, 'timezone': account.timezone, 'items': rows}

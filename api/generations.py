@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from api.deps import ReadKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError, documented
 from api.responses.records import GenerationOut, GenerationPage
-from api.schemas import KeyFilter, Moment, generation_out
+from api.schemas import KeyFilter, Moment, StatusFilter, generation_out
 from services.models import Account
 from services.routing.recorder import wait_stored
 from services.usage.generations import GenerationFilter, page
@@ -24,11 +24,12 @@ def filters(
     provider: str | None = None,
     region: str | None = None,
     key_id: KeyFilter = None,
+    status: StatusFilter = None,
     since: Annotated[Moment | None, Query(alias='from', description='inclusive, ISO 8601 with a zone')] = None,
     until: Annotated[Moment | None, Query(alias='to', description='exclusive, ISO 8601 with a zone')] = None,
 ) -> GenerationFilter:
     """The query filters shared by the list and the CSV export."""
-    return GenerationFilter(model, provider, region, key_id, since, until)
+    return GenerationFilter(model, provider, region, key_id, status=status, since=since, until=until)
 
 
 Filters = Annotated[GenerationFilter, Depends(filters)]

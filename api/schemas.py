@@ -12,12 +12,14 @@ from services.keys.api_keys import key_status
 from services.keys.spend import KeyMonth
 from services.models import ApiKey, Generation
 from services.money import decimal_string
+from services.usage.query import Status
 from services.usage.trace_limits import displayable
 
 MAX_ID = 2**31 - 1  # the largest id every database holds (ids are INTEGER columns: 32 bits on PostgreSQL)
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description='the id of the record')]
 InvoiceId = Annotated[int, Path(ge=0, le=MAX_ID, description="the invoice's id; 0 is this month's draft")]
 KeyFilter = Annotated[int | None, Query(alias='key', ge=1, le=MAX_ID, description='only this key id')]
+StatusFilter = Annotated[Status | None, Query(description="only generations of this status (a request's outcome)")]
 
 
 def _in_utc(moment: datetime) -> datetime:

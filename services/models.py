@@ -111,6 +111,7 @@ class UsageRollup(SQLModel):
     provider: str = Field(max_length=60)
     region: str = Field(max_length=60)
     methodology_version: str = Field(max_length=80)
+    status: str = Field(default='completed', max_length=20, sa_column_kwargs={'server_default': 'completed'})
 
     requests: int = Field(default=0, sa_type=BigInteger)
     prompt_tokens: int = Field(default=0, sa_type=BigInteger)
@@ -130,7 +131,7 @@ class UsageRollup(SQLModel):
 
 
 class UsageHour(UsageRollup, table=True):
-    """Rollup per UTC hour x key x model x provider x region, written with its generations."""
+    """Rollup per UTC hour x key x model x provider x region x status, written with its generations."""
 
     __tablename__ = 'usage_hour'
     __table_args__ = (
@@ -142,6 +143,7 @@ class UsageHour(UsageRollup, table=True):
             'provider',
             'region',
             'methodology_version',
+            'status',
             name='uq_usage_hour_bucket',
         ),
     )
@@ -157,7 +159,7 @@ class UsageDay(UsageRollup, table=True):
     __tablename__ = 'usage_day'
     __table_args__ = (
         UniqueConstraint(
-            'account_id', 'day', 'api_key_id', 'model', 'provider', 'region', 'methodology_version',
+            'account_id', 'day', 'api_key_id', 'model', 'provider', 'region', 'methodology_version', 'status',
             name='uq_usage_day_bucket',
         ),
     )  # fmt: skip

@@ -54,7 +54,9 @@ class GenerationBatchOut(Out):
 
 
 class UsageRow(Out):
-    group: str | int | None = Field(description='the model, provider, region, key id (null: no key) or local day')
+    group: str | int | None = Field(
+        description='the model, provider, region, key id (null: no key), status or local day'
+    )
     requests: int
     prompt_tokens: int
     completion_tokens: int
@@ -65,7 +67,7 @@ class UsageRow(Out):
 
 
 class UsageOut(Out):
-    group_by: Literal['model', 'provider', 'region', 'key', 'day']
+    group_by: Literal['model', 'provider', 'region', 'key', 'status', 'day']
     currency: str
     timezone: str
     items: list[UsageRow]

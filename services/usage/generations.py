@@ -24,6 +24,7 @@ class GenerationFilter:
     provider: str | None = None
     region: str | None = None
     key_id: int | None = None
+    status: str | None = None  # completed | failed | cancelled
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
 
@@ -35,6 +36,7 @@ def filtered(account_id: int, f: GenerationFilter):
         (Generation.provider, f.provider),
         (Generation.region, f.region),
         (Generation.api_key_id, f.key_id),
+        (Generation.status, f.status),
     ):
         if value is not None:
             query = query.where(column == value)

@@ -6,9 +6,11 @@ never from a scan of generations: whole UTC days from usage_day and the ragged h
 usage_hour. A window [since, until) holds the buckets that start in it (an hour bucket starting before `since`
 is left out; one starting before `until` is in), so consecutive windows never share or lose a bucket.
 
-Rows can be grouped by model, provider, region, key, methodology version, UTC day or UTC hour (grouping by
-hour reads every bucket from usage_hour), and filtered by model, key, provider and region. The rollups do not
-split by status: failed and cancelled generations count as requests, as they always have.
+Rows can be grouped by model, provider, region, key, status, methodology version, UTC day or UTC hour (grouping
+by hour reads every bucket from usage_hour), and filtered by model, key, provider, region and status. The rollups
+split by a generation's status (completed, failed or cancelled; see STATUSES), so every total counts failed and
+cancelled generations as requests unless it filters by status. Buckets whose raw generations were pruned before
+the rollups split by status count as completed.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from sqlmodel import Session, select
 from services.models import UsageHour
 from services.usage.rollups import USAGE, day_of, usage_buckets
 
-Group = Literal['model', 'provider', 'region', 'key', 'methodology_version', 'day', 'hour']
-COLUMN = {'model': 'model', 'provider': 'provider', 'region': 'region', 'key': 'api_key_id'}
+Group = Literal['model', 'provider', 'region', 'key', 'status', 'methodology_version', 'day', 'hour']
+Status = Literal['completed', 'failed', 'cancelled']  # a generation's status, set once when it is recorded
+STATUSES: tuple[Status, ...] = ('completed', 'failed', 'cancelled')
+COLUMN = {'model': 'model', 'provider': 'provider', 'region': 'region', 'key': 'api_key_id', 'status': 'status'}
 COLUMN |= {'methodology_version': 'methodology_version', 'day': 'period', 'hour': 'period'}
 COUNTS = ('requests', 'prompt_tokens', 'completion_tokens', 'cost_micros', 'estimated_requests')
 SUMS = USAGE.sums  # COUNTS (integers) and the eco figures (floats): ENERGY and estimated_energy_wh
@@ -40,6 +44,7 @@ class UsageRow:
     provider: str | None = None
     region: str | None = None
     key_id: int | None = None  # 0: recorded without a key
+    status: str | None = None  # completed | failed | cancelled
     methodology_version: str | None = None
     day: datetime | None = None  # 00:00 UTC
     hour: datetime | None = None
@@ -78,18 +83,22 @@ def usage(
     key_id: int | None = None,
     provider: str | None = None,
     region: str | None = None,
+    status: str | None = None,
 ) -> list[UsageRow]:
     """The account's usage in [since, until) (None: no bound), one row per group ordered by the groups (times
     first to last); with no group, exactly one row of totals (zeros when nothing was used). A filter left None
-    filters nothing; key_id=0 means the generations recorded without a key."""
+    filters nothing; key_id=0 means the generations recorded without a key; status is one of STATUSES."""
     group_by = tuple(group_by)
     unknown = set(group_by) - set(COLUMN)
     if unknown:
         raise ValueError(f'cannot group usage by {", ".join(sorted(unknown))}')
+    if status is not None and status not in STATUSES:
+        raise ValueError(f'no generation has the status {status!r}')
     window = usage_buckets(account_id, since, until, hourly='hour' in group_by)
     keys = list(dict.fromkeys(COLUMN[g] for g in group_by))  # day and hour share the bucket's start
     query = select(*(window.c[k] for k in keys), *(func.coalesce(func.sum(window.c[s]), 0) for s in SUMS))
-    for column, value in (('model', model), ('api_key_id', key_id), ('provider', provider), ('region', region)):
+    filters = (('model', model), ('api_key_id', key_id), ('provider', provider), ('region', region))
+    for column, value in (*filters, ('status', status)):
         if value is not None:
             query = query.where(window.c[column] == value)
     if keys:

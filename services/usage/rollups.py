@@ -1,7 +1,8 @@
 """Rollups: every widget and report reads these, never a scan of generations.
 
 Three tables, all written in the transaction that stores their generations:
-- usage_hour (UsageHour): per hour x key x model x provider x region x methodology; all generations.
+- usage_hour (UsageHour): per hour x key x model x provider x region x methodology x status; all generations
+  (status: completed, failed or cancelled, set once when a generation is recorded).
 - usage_day (UsageDay): the same per UTC day, for long windows (see `usage_buckets`).
 - route_hour (RouteHour): per hour x key x requested model x where it ran; completed generations only,
   what the what-if preview replays.
@@ -52,14 +53,14 @@ class Rollup:
 
 USAGE = Rollup(
     UsageHour,
-    ('account_id', 'hour', 'api_key_id', 'model', 'provider', 'region', 'methodology_version'),
+    ('account_id', 'hour', 'api_key_id', 'model', 'provider', 'region', 'methodology_version', 'status'),
     ('requests', 'prompt_tokens', 'completion_tokens', 'cost_micros', *ENERGY)
     + ('estimated_requests', 'estimated_energy_wh'),
     completed_only=False,
 )
 DAILY = Rollup(
     UsageDay,
-    ('account_id', 'day', 'api_key_id', 'model', 'provider', 'region', 'methodology_version'),
+    ('account_id', 'day', 'api_key_id', 'model', 'provider', 'region', 'methodology_version', 'status'),
     USAGE.sums,
     completed_only=False,
 )
@@ -145,10 +146,7 @@ def _buckets(rollup: Rollup, generations: list[Mapping[str, Any]]) -> list[dict[
     for g in generations:
         if rollup.completed_only and g.get('status', 'completed') != 'completed':
             continue
-        key = tuple(
-            rollup.start_of(g['created_at']) if c == rollup.period else (g[c] or 0) if c == 'api_key_id' else g[c]
-            for c in rollup.bucket
-        )
+        key = tuple(_bucket_value(rollup, c, g) for c in rollup.bucket)
         row = buckets.get(key)
         if row is None:
             row = buckets[key] = dict(zip(rollup.bucket, key, strict=True)) | dict.fromkeys(rollup.sums, 0)
@@ -162,6 +160,16 @@ def _buckets(rollup: Rollup, generations: list[Mapping[str, Any]]) -> list[dict[
     # one order for every writer: concurrent transactions then lock shared buckets in the same order and
     # wait for each other instead of deadlocking (PostgreSQL aborts one of a deadlocked pair)
     return [buckets[key] for key in sorted(buckets)]
+
+
+def _bucket_value(rollup: Rollup, column: str, generation: Mapping[str, Any]) -> Any:
+    if column == rollup.period:
+        return rollup.start_of(generation['created_at'])
+    if column == 'api_key_id':
+        return generation[column] or 0
+    if column == 'status':
+        return generation.get('status') or 'completed'
+    return generation[column]
 
 
 def _upsert(session: Session, rollup: Rollup, rows: list[dict[str, Any]]) -> None:
@@ -214,7 +222,8 @@ def _add_after(session: Session, rows: list[dict[str, Any]], since: dict[Rollup,
         add_to_rollups(session, kept, (rollup,))
 
 
-WINDOW_COLUMNS = ('account_id', 'api_key_id', 'model', 'provider', 'region', 'methodology_version', *USAGE.sums)
+WINDOW_COLUMNS = ('account_id', 'api_key_id', 'model', 'provider', 'region', 'methodology_version', 'status')
+WINDOW_COLUMNS += USAGE.sums
 
 
 def usage_buckets(

@@ -140,5 +140,5 @@ def test_an_empty_window_has_one_row_of_zeros_without_groups_and_no_rows_with_th
 
 def test_the_first_usage_and_an_unknown_group(session, account, history):
     assert first_usage(session, account.id) == min(hour_of(_aware(g.created_at)) for g in history)
-    with pytest.raises(ValueError, match='status'):
-        usage(session, account.id, group_by=('status',))
+    with pytest.raises(ValueError, match='weekday'):
+        usage(session, account.id, group_by=('weekday',))
