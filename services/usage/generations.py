@@ -23,7 +23,7 @@ class GenerationFilter:
     model: str | None = None
     provider: str | None = None
     region: str | None = None
-    key_id: int | None = None
+    key_id: int | None = None  # 0: the generations recorded without a key (as in the usage rollups)
     status: str | None = None  # completed | failed | cancelled
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
@@ -35,11 +35,12 @@ def filtered(account_id: int, f: GenerationFilter):
         (Generation.model, f.model),
         (Generation.provider, f.provider),
         (Generation.region, f.region),
-        (Generation.api_key_id, f.key_id),
         (Generation.status, f.status),
     ):
         if value is not None:
             query = query.where(column == value)
+    if f.key_id is not None:  # a generation without a key stores NULL; its rollup buckets say 0
+        query = query.where(Generation.api_key_id.is_(None) if f.key_id == 0 else Generation.api_key_id == f.key_id)
     if f.since is not None:
         query = query.where(Generation.created_at >= f.since)
     if f.until is not None:
