@@ -14,6 +14,7 @@ from api import (
     keys_bulk,
     login,
     notifications,
+    page_downloads,
     profile,
     retention,
     routing,
@@ -22,6 +23,7 @@ from api import (
 
 ALL = (
     login.router,
+    page_downloads.router,  # the dashboard's downloads, for a signed-in browser
     chat.router,
     exports.router,
     ingest.router,

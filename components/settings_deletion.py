@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from components.saving import save
 from components.widgets import card
 from services import db
+from services.account.accounts import current_account
 from services.account.deletion import AccountDeletionError, check_confirmation, delete_account
-from services.account.export import ExportError, build_export, export_file_name
 from services.models import Account
 
 DELETED = (
@@ -77,16 +77,14 @@ class DeletionSection:
                         'color=negative unelevated no-caps'
                     ).classes('mt-1 max-sm:mt-0 shrink-0').mark('delete-account')
 
-    async def download(self) -> None:
-        self.export_button.props('loading')
-        try:
-            data = await run.io_bound(build_export, self.account.id)
-        except ExportError:  # deleted meanwhile, e.g. from another tab
+    def download(self) -> None:
+        """The browser downloads the ZIP from the server as it is written (api/page_downloads.py)."""
+        with db.read_scope() as session:
+            account = current_account(session)
+        if account is None or account.id != self.account.id:  # deleted meanwhile, e.g. from another tab
             ui.navigate.to('/welcome')
             return
-        finally:
-            self.export_button.props(remove='loading')
-        ui.download.content(data, export_file_name(self.account), 'application/zip')
+        ui.download.from_url('/settings/export.zip')
 
     def confirm(self) -> None:
         typed = self.name_input.value or ''

@@ -6,6 +6,7 @@ from pages import (  # noqa: F401
     invoices,
     keys,
     login,
+    logs,
     methodology,
     routing,
     settings,
