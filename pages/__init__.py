@@ -11,5 +11,6 @@ from pages import (  # noqa: F401
     routing,
     settings,
     transaction,
+    usage,
     welcome,
 )
