@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import plotly.graph_objects as go
@@ -19,20 +20,41 @@ METRICS = {'tokens': 'Tokens', 'carbon': 'Carbon'}
 COLOURS = {'tokens': '#2e8b62', 'carbon': '#5b7f95'}
 
 
-def top_models_card(account: Account, summary: UsageSummary, *, limit: int = 6) -> ui.plotly | None:
-    with card('Top models (last 30 days)'):
+def top_models_card(
+    account: Account,
+    summary: UsageSummary,
+    *,
+    limit: int = 6,
+    usage_link: Callable[[str | None], str] | None = None,
+) -> ui.plotly | None:
+    """The chart; with `usage_link` (a model, or None for all, to a /usage link) the header opens /usage and a
+    click on a model's bar opens /usage filtered by that model."""
+    with card('Top models (last 30 days)', link=('Open in Usage', usage_link(None)) if usage_link else None):
         if not summary.by_model:
             ui.label('No usage in the last 30 days.').classes('text-sm lr-muted')
             return None
         toggle = ui.toggle(METRICS, value='tokens').props('dense no-caps size=sm unelevated toggle-color=primary')
-        toggle.classes('absolute top-3 right-4 lr-metric-toggle')
+        toggle.classes('lr-metric-toggle self-end' if usage_link else 'absolute top-3 right-4 lr-metric-toggle')
         chart = plotly_chart(top_models_figure(account, summary.by_model, 'tokens', limit)).classes(
             'w-full lr-top-models'
         )
         toggle.on_value_change(
             lambda e: chart.update_figure(_with_config(top_models_figure(account, summary.by_model, e.value, limit)))
         )
+        if usage_link:
+            models = {u.model for u in summary.by_model}
+            chart.on('plotly_click', lambda e: _open_model(e.args, models, usage_link), ['points'])
         return chart
+
+
+def _open_model(args: object, models: set[str], usage_link: Callable[[str | None], str]) -> None:
+    """A click on a bar: its model (customdata[0]; only a model the chart shows) opens in /usage."""
+    points = args.get('points') if isinstance(args, dict) else None
+    point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
+    custom = point.get('customdata')
+    model = custom[0] if isinstance(custom, list) and custom else None
+    if isinstance(model, str) and model in models:
+        ui.navigate.to(usage_link(model))
 
 
 def top_models_figure(account: Account, usages: list[ModelUsage], metric: str, limit: int) -> go.Figure:

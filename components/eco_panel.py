@@ -16,9 +16,11 @@ NO_BREAK_HYPHEN = re.compile(r'(?<=\w)-(?=\w)')
 TITLE = 'col-span-2 @md:col-span-1'  # a row's title: a line of its own in a narrow card
 
 
-def eco_impact_card(impact: EcoImpact) -> None:
+def eco_impact_card(impact: EcoImpact, *, over_time: str | None = None) -> None:
+    """The panel; `over_time` (a /usage link) puts "See over time" in its header."""
     compared = impact.comparison
-    with card('Eco impact', subtitle=f'last {impact.days} days · estimate'):
+    link = ('See over time', over_time) if over_time else None
+    with card('Eco impact', subtitle=f'last {impact.days} days · estimate', link=link):
         if compared.requests:
             _comparison_grid(compared)
             if compared.requests < impact.requests:

@@ -17,6 +17,8 @@ from services.models import Account
 
 NAV = (
     ('Dashboard', '/dashboard', 'space_dashboard'),
+    ('Usage', '/usage', 'bar_chart'),
+    ('Logs', '/logs', 'list_alt'),
     ('Keys', '/keys', 'key'),
     ('Credits', '/credits', 'account_balance_wallet'),
     ('Invoices', '/invoices', 'receipt_long'),

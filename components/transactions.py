@@ -1,18 +1,62 @@
-"""Recent transactions: the last generations, newest first; a row opens its detail page."""
+"""Recent transactions: the last generations, newest first; a row opens its detail page, with the mouse or with
+Tab and Enter. A detail page opened from a filtered view links back to that view (`back`)."""
 
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from nicegui import ui
 
+from components.widgets import header_link
 from services.models import Account, Generation
 from services.money import format_money
 from services.timeutil import format_local
 from services.units import carbon_number, carbon_unit, tokens_text
 
 NARROW_HIDDEN = 'max-md:hidden'  # fewer columns on a phone
+BACK_TARGETS = {'/dashboard': '← Dashboard', '/logs': '← Logs', '/usage': '← Usage'}  # where `back` may lead
+MAX_BACK = 2000  # characters; a real view's URL is far shorter
+ROW_EVENT = "$parent.$emit('rowClick', $event, props.row, props.rowIndex)"
+ROW_TEMPLATE = f"""
+<q-tr :props="props" tabindex="0" class="lr-row-link cursor-pointer"
+      @click="{ROW_EVENT}" @keydown.enter.prevent="{ROW_EVENT}">
+  <q-td v-for="col in props.cols" :key="col.name" :props="props">{{{{ col.value }}}}</q-td>
+</q-tr>
+"""
+FOCUS_CSS = """
+.lr-phone-row:focus-visible { outline: 2px solid #1f6f50; outline-offset: -2px; background: #eef5f1; }
+.lr-transactions tbody tr.lr-row-link:hover { background: #f4f8f6; }
+.lr-transactions tbody tr.lr-row-link:focus-visible { outline: none; background: #e6f2ec; }
+.lr-transactions tbody tr.lr-row-link:focus-visible > td { box-shadow: inset 0 2px #1f6f50, inset 0 -2px #1f6f50; }
+.lr-transactions tbody tr.lr-row-link:focus-visible > td:first-child {
+  box-shadow: inset 2px 0 #1f6f50, inset 0 2px #1f6f50, inset 0 -2px #1f6f50; }
+.lr-transactions tbody tr.lr-row-link:focus-visible > td:last-child {
+  box-shadow: inset -2px 0 #1f6f50, inset 0 2px #1f6f50, inset 0 -2px #1f6f50; }
+"""  # a table row draws no outline of its own: its cells draw the ring
+
+
+def transaction_href(generation_id: str, back: str | None = None) -> str:
+    """The detail page of a generation; `back` (the local URL of the view it was opened from) is kept for its
+    back link."""
+    href = f'/transactions/{quote(generation_id, safe="")}'
+    return f'{href}?{urlencode({"back": back})}' if back else href
+
+
+def back_target(back: str | None) -> tuple[str, str]:
+    """Where a detail page's back link goes, and its label: `back` when it is a local URL of /dashboard, /logs
+    or /usage (with its query, re-encoded), else the dashboard. Anything else (another site, a scheme, '//'
+    or a backslash, another page, control characters) is ignored, so the link can never lead off this site."""
+    default = ('/dashboard', BACK_TARGETS['/dashboard'])
+    if not back or len(back) > MAX_BACK or not back.startswith('/') or back.startswith(('//', '/\\')):
+        return default
+    if '\\' in back or any(ord(c) < 0x20 or ord(c) == 0x7F or c.isspace() for c in back):
+        return default
+    parts = urlsplit(back)
+    if parts.scheme or parts.netloc or parts.fragment or parts.path not in BACK_TARGETS:
+        return default
+    query = urlencode(parse_qsl(parts.query))
+    return (f'{parts.path}?{query}' if query else parts.path), BACK_TARGETS[parts.path]
 
 
 def _column(name: str, label: str, align: str = 'left', *, wide_only: bool = False) -> dict:
@@ -52,19 +96,30 @@ def transaction_rows(account: Account, generations: list[Generation], unit: str)
     ]
 
 
-def recent_transactions(account: Account, generations: list[Generation]) -> ui.table:
+def recent_transactions(
+    account: Account, generations: list[Generation], *, back: str | None = None, view_all: str | None = None
+) -> ui.table:
+    """The table (a card list on a phone); `back` is the local URL of this view, kept by the detail pages it
+    opens, and `view_all` (a /logs link) puts "View all" in the header."""
+    ui.add_css(FOCUS_CSS)
     with ui.card().classes('lr-card w-full p-0 gap-0'):
-        with ui.row().classes('w-full items-baseline justify-between px-4 pt-4 pb-2'):
+        with ui.row().classes('w-full items-baseline justify-between gap-x-3 gap-y-0 px-4 pt-4 pb-2'):
             ui.label('Recent transactions').classes('lr-card-title')
-            ui.label(f'last {len(generations)} generations · times in {account.timezone}').classes('text-xs lr-muted')
+            with ui.row().classes('items-baseline justify-end gap-x-3 gap-y-0 min-w-0'):
+                ui.label(f'last {len(generations)} generations · times in {account.timezone}').classes(
+                    'text-xs lr-muted'
+                )
+                if view_all:
+                    header_link('View all', view_all).mark('link-recent-transactions')
         unit = carbon_unit(g.carbon_g for g in generations)
         rows = transaction_rows(account, generations, unit)
         table = ui.table(columns=columns(unit), rows=rows, row_key='id')
         table.props('flat dense hide-pagination :pagination="{rowsPerPage: 0}"').classes(
             'w-full lr-transactions max-md:hidden'
         )
-        table.on('rowClick', lambda e: ui.navigate.to(f'/transactions/{e.args[1]["id"]}'))
-        _phone_list(rows, unit)
+        table.add_slot('body', ROW_TEMPLATE)  # a row takes the focus (Tab) and opens with Enter, as with a click
+        table.on('rowClick', lambda e: ui.navigate.to(transaction_href(e.args[1]['id'], back)))
+        _phone_list(rows, unit, back)
         if not generations:
             ui.label('No generations yet. Record one through the API and it will show here.').classes(
                 'lr-muted px-4 pb-4'
@@ -72,14 +127,16 @@ def recent_transactions(account: Account, generations: list[Generation]) -> ui.t
     return table
 
 
-def _phone_list(rows: list[dict], unit: str) -> None:
-    """On a phone, three short lines per generation instead of a wide table (one element: cheap to send)."""
+def _phone_list(rows: list[dict], unit: str, back: str | None) -> None:
+    """On a phone, three short lines per generation instead of a wide table (one element: cheap to send): the
+    model and cost, the time and figures, and where it ran (provider and region)."""
     items = ''.join(
-        f'<a class="lr-phone-row" href="/transactions/{quote(row["id"])}">'
+        f'<a class="lr-phone-row" href="{escape(transaction_href(row["id"], back))}">'
         f'<span class="lr-phone-main"><b>{escape(row["model"])}</b><span>{escape(row["cost"])}</span></span>'
         f'<span class="lr-phone-sub"><span>{escape(row["time"])}</span>'
         f'<span>{escape(row["tokens"])} tok · {escape(row["carbon"])} {escape(unit)}</span></span>'
-        f'<span class="lr-phone-sub"><span>{escape(row["provider"])} · {escape(row["region"])}</span></span></a>'
+        f'<span class="lr-phone-sub lr-phone-where"><span>{escape(row["provider"])} · {escape(row["region"])}</span>'
+        '</span></a>'
         for row in rows
     )
     ui.html(items, sanitize=False).classes('w-full md:hidden lr-transactions-phone')

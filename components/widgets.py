@@ -14,14 +14,30 @@ from services.units import tokens_text
 from services.usage.dashboard import UsageSummary
 
 
-def card(title: str, *, subtitle: str | None = None) -> ui.card:
-    """A widget card with its title; use as a context manager for the body."""
+def card(title: str, *, subtitle: str | None = None, link: tuple[str, str] | None = None) -> ui.card:
+    """A widget card with its title; use as a context manager for the body. `link` (text, target) puts a link
+    to a fuller view in the header, after the subtitle."""
     box = ui.card().classes('lr-card w-full p-4 gap-2 relative')
     with box, ui.row().classes('w-full items-baseline justify-between gap-2 flex-nowrap'):
         ui.label(title).classes('lr-card-title')
-        if subtitle:
+        if link:
+            with ui.row().classes('items-baseline justify-end gap-x-3 gap-y-0 min-w-0'):
+                if subtitle:
+                    ui.label(subtitle).classes('text-xs lr-muted text-right')
+                header_link(*link).mark(f'link-{slug(title)}')
+        elif subtitle:
             ui.label(subtitle).classes('text-xs lr-muted text-right')
     return box
+
+
+def header_link(text: str, target: str) -> ui.link:
+    """A card header's link to a fuller view of what the card shows."""
+    return ui.link(text, target).classes('lr-header-link text-xs whitespace-nowrap')
+
+
+def slug(title: str) -> str:
+    """'Top models (last 30 days)' -> 'top-models': a card's name in markers."""
+    return title.split(' (')[0].strip().lower().replace(' ', '-')
 
 
 def credit_balance_card(account: Account, balance_micros: int, spent_month_micros: int, month_name: str) -> None:
@@ -44,7 +60,11 @@ def credit_balance_card(account: Account, balance_micros: int, spent_month_micro
         ).classes('mt-2 self-start')
 
 
-def usage_today_card(account: Account, today: UsageSummary, active_model: str | None, key: int | None = None) -> None:
+def usage_today_card(
+    account: Account, today: UsageSummary, active_model: str | None, key: int | None = None, *, more: str = '/usage'
+) -> None:
+    """Today's totals and the five largest models; a model filters the dashboard, and `more` (a /usage link) opens
+    today's full list."""
     with card('Usage today', subtitle=f'since midnight, {account.timezone}'):
         with ui.row().classes('w-full gap-6'):
             _figure(tokens_text(today.tokens), 'tokens')
@@ -68,7 +88,9 @@ def usage_today_card(account: Account, today: UsageSummary, active_model: str | 
                         format_money(usage.cost_micros, account.currency, precise=usage.cost_micros < 10_000)
                     ).classes('w-20 text-right tabular-nums')
             if len(today.by_model) > 5:
-                ui.label(f'and {len(today.by_model) - 5} more models').classes('text-xs lr-muted pt-1')
+                ui.link(f'and {len(today.by_model) - 5} more models', more).classes('text-xs pt-1 px-2').mark(
+                    'more-models'
+                )
 
 
 def _figure(value: str, label: str) -> None:

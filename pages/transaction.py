@@ -1,4 +1,5 @@
-"""/transactions/{id}: the full record of one generation, with its routing trace."""
+"""/transactions/{id}: the full record of one generation, with its routing trace. `?back=` is the local URL of the
+view it was opened from (a filtered dashboard, the log, the usage explorer): its back link returns there."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from components.attempts import is_failure, outcome_words
 from components.pruned import pruned_notice
 from components.shell import frame
 from components.trace import routing_trace_card
+from components.transactions import back_target
 from components.widgets import card
 from services import db
 from services.catalog import get_catalog
@@ -30,7 +32,7 @@ GRID_BASIS = {  # a record's grid_basis in words (eco-1 records have none)
 
 
 @ui.page('/transactions/{generation_id}')
-def transaction_page(generation_id: str) -> None:
+def transaction_page(generation_id: str, back: str | None = None) -> None:
     with frame('Generation', active='Dashboard') as account:
         if account is None:
             ui.navigate.to('/welcome')
@@ -39,7 +41,8 @@ def transaction_page(generation_id: str) -> None:
             generation = get_generation(session, account.id, generation_id)
             key = key_name(session, generation.api_key_id) if generation else None
             pruned = generation is None and was_pruned(account, generation_id, session=session)
-        ui.link('← Dashboard', '/dashboard').classes('text-sm')
+        target, label = back_target(back)
+        ui.link(label, target).classes('text-sm self-start').mark('back-link')
         if pruned:
             pruned_notice(account, generation_id)
             return

@@ -99,8 +99,9 @@ async def test_a_window_of_two_versions_names_them_and_leaves_out_what_cannot_be
 
 
 async def test_an_empty_window_says_so(user: User):
-    with db.session_scope() as session:
-        create_account(session, name='Empty')
+    with db.session_scope() as session:  # usage, but none in the last 30 days (an account with none gets a guide)
+        account = create_account(session, name='Quiet')
+        factories.generation(account, session=session, created_at=datetime.now(UTC) - timedelta(days=45))
     await user.open('/dashboard')
     await user.should_see('No usage in this window yet.')
     await user.should_not_see('of which manufacturing')

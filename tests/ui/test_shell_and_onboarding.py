@@ -13,7 +13,7 @@ async def test_an_empty_installation_goes_to_onboarding_and_creates_the_account(
     await user.should_see('Welcome to lowrouter')
     user.find('Account name').type('Zoë Ærøskøbing Ltd')
     user.find('Create account').click()
-    await user.should_see('Recent transactions')
+    await user.should_see('Get started')  # the new account's dashboard: the start guide
     with db.session_scope() as session:
         account = current_account(session)
     assert account.name == 'Zoë Ærøskøbing Ltd'
