@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import func
@@ -22,6 +22,7 @@ from services.account.accounts import current_account
 from services.catalog import get_catalog
 from services.keys.api_keys import create_key
 from services.models import Generation
+from services.usage.query import usage
 
 
 @dataclass
@@ -91,8 +92,11 @@ def single_rate(app: AppProcess, secret: str, *, requests: int, clients: int = 4
     return requests / _run_concurrently(app, secret, '/api/v1/generations', bodies, clients)
 
 
-def csv_export(app: AppProcess, secret: str, since: datetime, expected_rows: int) -> tuple[float, float]:
-    """Rows per second of GET /api/v1/generations.csv?from=since, and the server's peak RSS growth in MB."""
+def csv_export(
+    app: AppProcess, secret: str, since: datetime, expected_rows: int, *, model: str | None = None
+) -> tuple[float, float]:
+    """Rows per second of GET /api/v1/generations.csv?from=since (&model=), and the server's peak RSS growth
+    in MB."""
     baseline = app.memory_kib()
     peak = [baseline]
     done = threading.Event()
@@ -108,7 +112,7 @@ def csv_export(app: AppProcess, secret: str, since: datetime, expected_rows: int
     began = time.perf_counter()
     try:
         headers = {'Authorization': f'Bearer {secret}'}
-        params = {'from': since.isoformat()}
+        params = {'from': since.isoformat()} | ({'model': model} if model else {})
         with (
             httpx.Client(base_url=app.base, timeout=300) as client,
             client.stream('GET', '/api/v1/generations.csv', params=params, headers=headers) as response,
@@ -125,24 +129,28 @@ def csv_export(app: AppProcess, secret: str, since: datetime, expected_rows: int
     return rows / elapsed, (peak[0] - baseline) / 1024
 
 
-def newest_rows_since(rows: int) -> tuple[datetime, int]:
-    """The moment from which the newest `rows` generations start, and how many there are from it."""
+def newest_rows_since(rows: int, *, model: str | None = None) -> tuple[datetime, int]:
+    """The moment from which the newest `rows` generations (of `model`, if given) start, and how many there
+    are from it."""
     with db.read_scope() as session:
         account = current_account(session)
-        newest = (
-            select(Generation.created_at)
-            .where(Generation.account_id == account.id)
-            .order_by(Generation.created_at.desc())
-        )
+        wanted = [Generation.account_id == account.id] + ([Generation.model == model] if model else [])
+        newest = select(Generation.created_at).where(*wanted).order_by(Generation.created_at.desc())
         since = session.exec(newest.offset(rows - 1).limit(1)).first()
         if since is None:
             since = session.exec(newest.order_by(None).order_by(Generation.created_at).limit(1)).one()
-        count = session.exec(
-            select(func.count())
-            .select_from(Generation)
-            .where(Generation.account_id == account.id, Generation.created_at >= since)
-        ).one()
+        counted = select(func.count()).select_from(Generation).where(*wanted, Generation.created_at >= since)
+        count = session.exec(counted).one()
     return since, count
+
+
+def busiest_model() -> str:
+    """The model with the most generations in the last 30 days (from the rollups)."""
+    with db.read_scope() as session:
+        account = current_account(session)
+        since = datetime.now(UTC) - timedelta(days=30)
+        rows = usage(session, account.id, since=since, group_by=('model',))
+    return max(rows, key=lambda row: row.requests).model
 
 
 def _run_concurrently(app: AppProcess, secret: str, path: str, bodies: list, clients: int) -> float:

@@ -6,7 +6,9 @@
                                          # the same on PostgreSQL too (databases lowrouter_bench_<n>)
 
 Databases are filled by bench/fill.py (kept in bench/out/ and in PostgreSQL between runs, so a second
-run only measures) and served by `python app.py` on loopback; each backend also takes bursts of 200
+run only measures) and served by `python app.py` on loopback: the dashboard, a transaction, /usage over 90 days
+and the first page of /logs are timed at both sizes, and the CSV export (all models, and one model) at the big
+one. Each backend also takes bursts of 200
 concurrent mixed requests (bench/concurrency.py, on a fresh database) and routes chat completions to a fast
 upstream on loopback (bench/gateway.py: the time lowrouter adds, on a fresh database; --gateway-only runs
 just that). The figures, the machine and the date are printed and added to bench/RESULTS.md (--no-record
@@ -30,6 +32,8 @@ from bench.server import AppProcess  # noqa: E402
 from services import db  # noqa: E402
 
 OUT = ROOT / 'bench' / 'out'
+USAGE_90_DAYS, USAGE_MARK = '/usage?range=90d', 'Usage over time'  # the explorer page, and a text it shows
+LOGS_MARK = 'Load more'  # the first page of /logs, and a text it shows when there are more
 TARGETS_MISSED = 3  # exit status when it ran through but missed a target (a crash exits 1)
 
 
@@ -96,8 +100,11 @@ def measure_backend(name: str, template: str, plan: Plan) -> list[Row]:
         with AppProcess(url) as app:
             dashboard = figures.timed_gets(app, ['/dashboard'] * plan.page_requests, expect='Credit balance')
             detail = figures.timed_gets(app, [f'/transactions/{i}' for i in ids], expect='Prompt tokens')
-            pages[n] = dashboard, detail
+            explorer = figures.timed_gets(app, [USAGE_90_DAYS] * plan.page_requests, expect=USAGE_MARK)
+            logs = figures.timed_gets(app, ['/logs'] * plan.page_requests, expect=LOGS_MARK)
+            pages[n] = dashboard, detail, explorer, logs
             print(f'  /dashboard {dashboard}; /transactions/<id> {detail}', flush=True)
+            print(f'  {USAGE_90_DAYS} {explorer}; /logs {logs}', flush=True)
     db.init_db(big_url)
     secret = figures.bench_key()
     with AppProcess(big_url) as app:
@@ -111,15 +118,27 @@ def measure_backend(name: str, template: str, plan: Plan) -> list[Row]:
         csv_rate, csv_growth = figures.csv_export(app, secret, since, expected)  # the same export again
         csv_growth = max(first_growth, csv_growth)
         print(f'  CSV {expected:,} rows: {first_rate:,.0f} then {csv_rate:,.0f} rows/s, memory +{csv_growth:.0f} MB')
+        model = figures.busiest_model()
+        model_since, model_rows = figures.newest_rows_since(plan.csv_rows // 4, model=model)
+        figures.csv_export(app, secret, model_since, model_rows, model=model)  # rows may still be on disk
+        model_rate, model_growth = figures.csv_export(app, secret, model_since, model_rows, model=model)
+        print(f'  CSV of {model}, {model_rows:,} rows: {model_rate:,.0f} rows/s, memory +{model_growth:.0f} MB')
         rss = app.memory_kib() / 1024
     db.dispose_all()
-    (small_dash, small_detail), (big_dash, big_detail) = pages[plan.small], pages[plan.big]
     big = f'{plan.big:,}'
-    return [
-        Row(name, f'/dashboard, {plan.small:,}', str(small_dash), None, None),
-        Row(name, f'/dashboard, {big}', str(big_dash), *_ratio(big_dash, small_dash)),
-        Row(name, f'/transactions/<id>, {plan.small:,}', str(small_detail), None, None),
-        Row(name, f'/transactions/<id>, {big}', str(big_detail), *_ratio(big_detail, small_detail)),
+    rows = []
+    for index, page in enumerate(('/dashboard', '/transactions/<id>', '/usage, 90 days', '/logs, first page')):
+        small_timing, big_timing = pages[plan.small][index], pages[plan.big][index]
+        rows.append(Row(name, f'{page}, {plan.small:,}', str(small_timing), None, None))
+        rows.append(Row(name, f'{page}, {big}', str(big_timing), *_ratio(big_timing, small_timing)))
+    return rows + [
+        Row(
+            name,
+            f'CSV export of one model, {model_rows:,} rows',
+            f'{model_rate:,.0f} rows/s, +{model_growth:.0f} MB',
+            '>= 100 000 rows/s, < 100 MB',
+            model_rate >= 1e5 and model_growth < 100,
+        ),
         Row(name, 'batch ingest (500 per request)', f'{batch:,.0f} gen/s', '>= 5 000 gen/s', batch >= 5000),
         Row(name, 'single ingest', f'{single:,.0f} req/s', '>= 300 req/s', single >= 300),
         Row(name, f'CSV export, {expected:,} rows, first run', f'{first_rate:,.0f} rows/s', None, None),
