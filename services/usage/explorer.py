@@ -213,16 +213,18 @@ def group_label(session: Session, account: Account, group: str, value: str | int
 
 
 def series_csv(exploration: Exploration) -> str:
-    """The time series: one line per bucket and group (every group, zeros included), the bucket's local start
-    in ISO 8601 with its offset; money as a decimal, energy in Wh, carbon in g CO2e."""
+    """The time series as the chart shows it: one line per bucket and stacked series (the largest groups, then
+    "Other (n)" for the rest, whose key_id is empty), zeros included, the bucket's local start in ISO 8601 with
+    its offset; money as a decimal, energy in Wh, carbon in g CO2e. The table's CSV has every group."""
     e = exploration
     key = e.group == 'key'
     header = ['bucket_start', e.group, *(['key_id'] if key else []), metric_header(e.metric, e.currency)]
+    traces = chart_traces(e)
     lines = []
-    for start, (_, row) in zip(e.buckets, e.series.iterrows(), strict=True):
-        for g in e.groups:
-            value = row[g.value]
-            lines.append([start.isoformat(), g.label, *([g.value] if key else []), _cell(value, e.metric)])
+    for index, start in enumerate(e.buckets):
+        for trace in traces:
+            key_id = ['' if trace.value is None else trace.value] if key else []
+            lines.append([start.isoformat(), trace.label, *key_id, _cell(trace.values[index], e.metric)])
     return _csv([header, *lines])
 
 

@@ -197,6 +197,12 @@ def test_the_chart_lumps_groups_after_the_eighth_into_other(session):
     assert [t.label for t in traces] == [f'k{i}' for i in range(8)] + ['Other (2)']
     assert traces[-1].value is None and sum(traces[-1].values) == 2 + 1
     assert len(found.groups) == 10  # the table keeps every group
+    series = _rows(series_csv(found))[1:]  # the series CSV is the chart as shown: eight keys and "Other (2)"
+    assert len(series) == len(found.buckets) * 9
+    assert [row[1:3] for row in series[:9]] == [[f'k{i}', str(traces[i].value)] for i in range(8)] + [['Other (2)', '']]
+    for trace in traces:
+        assert [int(row[3]) for row in series if row[1] == trace.label] == trace.values
+    assert len(_rows(table_csv(found))) == 1 + 10  # the table's CSV has every group
 
 
 def test_csv_exports_have_units_local_times_and_safe_cells(session):
