@@ -18,6 +18,7 @@ from api import (
     profile,
     retention,
     routing,
+    usage_series,
     whatif,
 )
 
@@ -29,6 +30,7 @@ ALL = (
     ingest.router,
     generations.router,
     account.router,
+    usage_series.router,
     billing.router,
     routing.router,
     keys.router,
