@@ -1,11 +1,12 @@
 """The usage explorer behind /usage: a metric over time per group, with each group's totals and its change.
 
-Reads the hourly rollups through the usage query (never raw generations) and reshapes them with pandas: each
-UTC hour goes to the bucket of the range (an hour, a local day or a Monday-week of the account's time zone)
-where it starts, every bucket of the range is kept (an empty one is zero), and the groups are ordered by their
-total. Counts and money stay integers (int64; money in micro-units of the account's currency) up to the text
-shown or exported; energy (Wh) and carbon (g CO2e) are floats.
-"""
+Reads the rollups through the usage query (never raw generations): per UTC hour for ranges charted per hour,
+else per local day (whole UTC days and only the hours cut by local midnights, so the cost does not grow with the
+hours that hold usage), and reshapes them with pandas: each UTC hour counts in the bucket of the range (an hour,
+a local day or a Monday-week of the account's time zone) where it starts, every bucket of the range is kept (an
+empty one is zero), and the groups are ordered by their total. Counts and money stay integers (int64; money in
+micro-units of the account's currency) up to the text shown or exported; energy (Wh) and carbon (g CO2e) are
+floats."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ from datetime import datetime
 from decimal import Decimal
 
 import pandas as pd
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from services.models import Account, ApiKey
 from services.money import decimal_string
 from services.usage.exports import safe_cell
-from services.usage.query import UsageRow, usage
+from services.usage.query import usage_by_hour, usage_by_local_day, usage_sums
 from services.usage.ranges import DateRange, bucket_starts
 
 METRICS = ('requests', 'tokens', 'cost', 'energy', 'carbon')
@@ -122,18 +123,26 @@ def explore(
     applied = {name: value for name, value in (filters or {}).items() if value is not None}
     if set(applied) - set(FILTERS):
         raise ValueError(f'unknown filters: {", ".join(sorted(set(applied) - set(FILTERS)))}')
-    column, field = COLUMN[metric], FIELD[group]
-    rows = usage(
-        session, account.id, since=view_range.since, until=view_range.until, group_by=('hour', group), **applied
-    )
+    column = COLUMN[metric]
+    since, until = view_range.since, view_range.until
+    if view_range.bucket == 'hour':
+        rows = usage_by_hour(session, account.id, since, until, group=group, columns=VALUE_COLUMNS, **applied)
+    else:  # per local day, whatever the number of hours with usage in it; weeks add up their days below
+        rows = usage_by_local_day(
+            session, account.id, view_range.zone, since, until, group=group, columns=VALUE_COLUMNS, **applied
+        )
     before = view_range.previous()
-    previous_rows = usage(session, account.id, since=before.since, until=before.until, group_by=(group,), **applied)
-    frame = _frame(rows, field)
+    previous_rows = usage_sums(
+        session, account.id, before.since, before.until, group_by=(group,), columns=(column,), **applied
+    )
+    frame = _frame(rows)
     starts = bucket_starts(view_range)
     frame['bucket'] = _bucket_positions(frame, view_range, starts)
     totals = frame.groupby('group', sort=False)[list(VALUE_COLUMNS)].sum()
-    previous = _frame(previous_rows, field, hourly=False).groupby('group', sort=False)[column].sum()
-    labels = {value: _label(session, account.id, group, value) for value in totals.index}
+    previous = pd.Series(
+        [amount for _, amount in previous_rows], index=[value for value, _ in previous_rows], dtype=_dtype(column)
+    )
+    labels = _labels(session, account.id, group, totals.index)
     order = sorted(totals.index, key=lambda v: (-totals.at[v, column], labels[v], str(v)))
     grand_total = _number(totals[column].sum(), column) if len(totals) else _zero(column)
     groups = [
@@ -184,23 +193,14 @@ def chart_traces(exploration: Exploration, limit: int = CHART_GROUPS) -> list[Tr
 def filter_options(session: Session, account: Account, view_range: DateRange) -> dict[str, list[tuple[str | int, str]]]:
     """The values each filter can take in the range (those with usage there), by filter name of the usage query
     (model, provider, region, key_id, status): (value, label) pairs, most requests first."""
-    rows = usage(
-        session,
-        account.id,
-        since=view_range.since,
-        until=view_range.until,
-        group_by=('model', 'provider', 'region', 'key', 'status'),
-    )
-    frame = pd.DataFrame(
-        {
-            **{name: [getattr(r, FIELD[group]) for r in rows] for group, name in FILTER_OF_GROUP.items()},
-            'requests': pd.array([r.requests for r in rows], dtype='int64'),
-        }
-    )
+    groups = tuple(FILTER_OF_GROUP)
+    rows = usage_sums(session, account.id, view_range.since, view_range.until, group_by=groups, columns=('requests',))
+    frame = pd.DataFrame.from_records(rows, columns=[*FILTER_OF_GROUP.values(), 'requests'])
+    frame['requests'] = frame['requests'].astype('int64')
     options: dict[str, list[tuple[str | int, str]]] = {}
     for group, name in FILTER_OF_GROUP.items():
         counts = frame.groupby(name, sort=False)['requests'].sum() if rows else pd.Series(dtype='int64')
-        labels = {value: _label(session, account.id, group, value) for value in counts.index}
+        labels = _labels(session, account.id, group, counts.index)
         ordered = sorted(counts.index, key=lambda v: (-counts[v], labels[v]))
         options[name] = [(_plain(v), labels[v]) for v in ordered]
     return options
@@ -263,35 +263,39 @@ def table_csv(exploration: Exploration) -> str:
     return _csv([header, *lines])
 
 
-def _frame(rows: list[UsageRow], field: str, *, hourly: bool = True) -> pd.DataFrame:
-    data: dict = {'group': [getattr(r, field) for r in rows]}
-    if hourly:
-        data['hour'] = pd.to_datetime([r.hour for r in rows], utc=True)
-    data |= {
-        'requests': pd.array([r.requests for r in rows], dtype='int64'),
-        'tokens': pd.array([r.prompt_tokens + r.completion_tokens for r in rows], dtype='int64'),
-        'cost_micros': pd.array([r.cost_micros for r in rows], dtype='int64'),
-        'energy_wh': pd.array([r.energy_wh for r in rows], dtype='float64'),
-        'carbon_g': pd.array([r.carbon_g for r in rows], dtype='float64'),
-    }
-    return pd.DataFrame(data)
+def _frame(rows: list[tuple]) -> pd.DataFrame:
+    """The rows of `usage_by_hour` or `usage_by_local_day` (time, group value, *VALUE_COLUMNS) as a frame."""
+    frame = pd.DataFrame.from_records(rows, columns=['time', 'group', *VALUE_COLUMNS])
+    if not rows:
+        frame['group'] = frame['group'].astype(object)
+    return frame.astype({**dict.fromkeys(INTEGER_COLUMNS, 'int64'), **dict.fromkeys(FLOAT_COLUMNS, 'float64')})
 
 
 def _bucket_positions(frame: pd.DataFrame, period: DateRange, starts: list[datetime]) -> pd.Series:
-    """The position in `starts` of each row's bucket: its UTC hour (hourly), else the local day (or that day's
-    Monday) where the hour starts."""
+    """The position in `starts` of each row's bucket: its UTC hour (hourly), else its local day (or that day's
+    Monday)."""
     if period.bucket == 'hour':
         positions = {pd.Timestamp(s).tz_convert('UTC'): i for i, s in enumerate(starts)}
-        keys = frame['hour']
+        keys = pd.to_datetime(frame['time'], utc=True)
     else:
         positions = {pd.Timestamp(s.replace(tzinfo=None)): i for i, s in enumerate(starts)}
-        keys = frame['hour'].dt.tz_convert(period.zone).dt.tz_localize(None).dt.normalize()
+        keys = pd.to_datetime(frame['time'])
         if period.bucket == 'week':
             keys = keys - pd.to_timedelta(keys.dt.day_of_week, unit='D')
     found = keys.map(positions)
     if found.isna().any():  # the usage query returns only the hours that start in the range
         raise RuntimeError('an hour of usage fell outside the buckets of its range')
     return found.astype('int64')
+
+
+def _labels(session: Session, account_id: int, group: str, values) -> dict:
+    """`_label` of each value, the names of keys read in one query."""
+    if group != 'key':
+        return {value: _label(session, account_id, group, value) for value in values}
+    wanted = sorted({int(value) for value in values if value})
+    query = select(ApiKey.id, ApiKey.name).where(ApiKey.account_id == account_id, ApiKey.id.in_(wanted))
+    names = {key_id: name for key_id, name in session.connection().execute(query)} if wanted else {}
+    return {value: names.get(int(value), f'key {int(value)}') if value else NO_KEY for value in values}
 
 
 def _label(session: Session, account_id: int, group: str, value) -> str:
@@ -312,6 +316,10 @@ def _plain(value):
 
 def _number(value, column: str) -> int | float:
     return int(value) if column in INTEGER_COLUMNS else float(value)
+
+
+def _dtype(column: str) -> str:
+    return 'int64' if column in INTEGER_COLUMNS else 'float64'
 
 
 def _zero(column: str) -> int | float:
