@@ -40,6 +40,7 @@ from services.routing.inference import (
 from services.routing.policies import PolicyError
 from services.usage.generations import CursorError
 from services.usage.ingest import IngestError
+from services.usage.ranges import RangeError
 from services.usage.retention import RetentionError
 
 # every service error class: its kind, and the (status, code) the API answers with
@@ -70,6 +71,7 @@ ERRORS = {
     CursorError: (InvalidInput, 422, 'invalid'),
     IngestError: (InvalidInput, 422, 'invalid'),
     RetentionError: (InvalidInput, 422, 'invalid'),
+    RangeError: (InvalidInput, 422, 'invalid'),
 }
 # the builtin class each was before, so an `except ValueError` (or LookupError, ...) still catches it
 BUILTIN = {
@@ -88,6 +90,7 @@ BUILTIN = {
     CursorError: ValueError,
     IngestError: ValueError,
     RetentionError: ValueError,
+    RangeError: ValueError,
 }
 
 

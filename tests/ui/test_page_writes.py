@@ -247,7 +247,7 @@ WRITES = {  # what leads to the write, the button that makes it, and how the pag
     'eco baseline': (save_the_eco_baseline, 'save-baseline', Done('Baseline saved')),
     'mark all read': (mark_all_notifications_read, 'bell-mark-all-read', Done(gone='bell-count')),
     'open a notification': (open_a_notification, 'bell-item-1', Done(gone='bell-count')),
-    'onboarding': (create_the_account, 'create-account', Done('Recent transactions')),
+    'onboarding': (create_the_account, 'create-account', Done('Get started')),  # a new account's start guide
     'start fresh': (start_fresh, 'confirm-start-fresh', Done('Welcome to lowrouter')),
     'delete the account': (delete_the_account, 'confirm-delete', Done('Welcome to lowrouter')),
 }
