@@ -10,9 +10,9 @@ from api.deps import ReadKey, ReadSessionDep, account_of
 from api.errors import ERROR_RESPONSES, APIError, documented
 from api.responses.records import GenerationOut, GenerationPage
 from api.schemas import KeyFilter, Moment, StatusFilter, generation_out
-from services.models import Account
 from services.routing.recorder import wait_stored
 from services.usage.generations import GenerationFilter, page
+from services.usage.lookup import pruned_message
 from services.usage.retention import was_pruned
 from services.usage.totals import get_generation
 
@@ -70,19 +70,6 @@ def read_generation(session: ReadSessionDep, key: ReadKey, generation_id: Annota
     if generation is None:
         account = account_of(session, key)
         if was_pruned(account, generation_id, session=session):
-            raise APIError(410, 'pruned', _pruned_message(account, generation_id))
+            raise APIError(410, 'pruned', pruned_message(account, generation_id))
         raise APIError(404, 'not_found', f'no generation {generation_id!r} in this account')
     return generation_out(generation)
-
-
-def _pruned_message(account: Account, generation_id: str) -> str:
-    setting = (
-        f'raw generations are kept {account.retention_days} days'
-        if account.retention_days
-        else 'the setting in force then; retention is off now'
-    )
-    ran = account.pruned_at.isoformat(timespec='seconds').replace('+00:00', 'Z')
-    return (
-        f"generation {generation_id!r} was deleted under this account's data-retention setting ({setting}) "
-        f'when pruning ran at {ran}; its cost, tokens, energy and carbon still count in every total'
-    )
