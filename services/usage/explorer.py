@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from services.models import Account, ApiKey
 from services.money import decimal_string
 from services.usage.exports import safe_cell
-from services.usage.query import usage_by_hour, usage_by_local_day, usage_sums
+from services.usage.local_days import usage_by_hour, usage_by_local_day, usage_sums
 from services.usage.ranges import DateRange, bucket_starts
 
 METRICS = ('requests', 'tokens', 'cost', 'energy', 'carbon')

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.catalog import get_catalog
-from services.usage.query import COUNTS, LOCAL_DAY_COLUMNS, usage, usage_by_hour, usage_by_local_day, usage_sums
+from services.usage.local_days import LOCAL_DAY_COLUMNS, usage_by_hour, usage_by_local_day, usage_sums
+from services.usage.query import COUNTS, usage
 from tests.support import factories
 
 # 4 Oct 2026: Lord Howe goes from +10:30 to +11; 25 Oct: Europe ends summer time; 1 Nov: the United States do
