@@ -18,18 +18,6 @@ from services.models import Account, Invoice, InvoiceDocument
 from services.notifications import outbox
 from services.timeutil import local
 from tests.support import factories
-from tests.support.mailbox import Mailbox
-
-
-@pytest.fixture
-def smtp(monkeypatch):
-    mailbox = Mailbox()
-    mailbox.start()
-    for name, value in {'HOST': '127.0.0.1', 'PORT': str(mailbox.port), 'SECURITY': 'none'}.items():
-        monkeypatch.setenv(f'LOWROUTER_SMTP_{name}', value)
-    monkeypatch.setenv('LOWROUTER_SMTP_FROM', 'lowrouter <billing@example.org>')
-    yield mailbox
-    mailbox.stop()
 
 
 @pytest.fixture

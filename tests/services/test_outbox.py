@@ -23,20 +23,8 @@ from services.timeutil import local
 from services.units import carbon_range_text, carbon_text, carbon_unit
 from services.usage.ingest import record_generation
 from tests.support import factories
-from tests.support.mailbox import Mailbox
 
 RECEIPT = {'amount': '25.00', 'method': 'bank_transfer', 'idempotency_key': 'top-up-1'}  # a top-up's receipt
-
-
-@pytest.fixture
-def smtp(monkeypatch):
-    mailbox = Mailbox()
-    mailbox.start()
-    for name, value in {'HOST': '127.0.0.1', 'PORT': str(mailbox.port), 'SECURITY': 'none'}.items():
-        monkeypatch.setenv(f'LOWROUTER_SMTP_{name}', value)
-    monkeypatch.setenv('LOWROUTER_SMTP_FROM', 'lowrouter <billing@example.org>')
-    yield mailbox
-    mailbox.stop()
 
 
 @pytest.fixture
