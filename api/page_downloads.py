@@ -44,12 +44,9 @@ async def logs_csv(
     key: Annotated[int | None, Query(ge=0, lt=10**11)] = None,
     status: Literal['completed', 'failed', 'cancelled'] | None = None,
 ):
-    refused = await _refused(request)
-    if refused is not None:
-        return refused
-    account = await run_in_threadpool(_account)
-    if account is None:
-        return JSONResponse(error_body('not_found', 'there is no account yet'), status_code=404)
+    account = await _signed_in_account(request)
+    if isinstance(account, JSONResponse):
+        return account
     try:
         period = resolve_range(account.timezone, range, start, end)
     except RangeError as error:
@@ -64,12 +61,9 @@ async def logs_csv(
 
 @router.get('/settings/export.zip')
 async def account_zip(request: Request):
-    refused = await _refused(request)
-    if refused is not None:
-        return refused
-    account = await run_in_threadpool(_account)
-    if account is None:
-        return JSONResponse(error_body('not_found', 'there is no account yet'), status_code=404)
+    account = await _signed_in_account(request)
+    if isinstance(account, JSONResponse):
+        return account
     try:
         export = await run_in_threadpool(stream_export, account.id)
     except ExportError as error:  # deleted meanwhile
@@ -78,11 +72,15 @@ async def account_zip(request: Request):
     return StreamingResponse(export.chunks, media_type='application/zip', headers=headers)
 
 
-async def _refused(request: Request) -> JSONResponse | None:
-    """401 unless the browser holds a valid dashboard session (when a password is configured)."""
+async def _signed_in_account(request: Request) -> Account | JSONResponse:
+    """The account, for a browser holding a valid dashboard session (when a password is configured); else the
+    answer to send: 401 without a session, 404 before there is an account."""
     if login_config().enabled and not await run_in_threadpool(is_signed_in, request):
         return JSONResponse(error_body('unauthorized', 'sign in to the dashboard first'), status_code=401)
-    return None
+    account = await run_in_threadpool(_account)
+    if account is None:
+        return JSONResponse(error_body('not_found', 'there is no account yet'), status_code=404)
+    return account
 
 
 def _account() -> Account | None:
