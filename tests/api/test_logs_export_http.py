@@ -14,6 +14,7 @@ from nicegui.testing import User
 
 from services import db
 from services.account.accounts import create_account
+from services.models import Account
 from services.usage.ranges import resolve_range
 from tests.browser.conftest import serve
 from tests.conftest import fresh_database
@@ -26,8 +27,6 @@ MODELS = ['openai/gpt-4o-mini', 'mistral/mistral-small']
 def seed(account_id: int, count: int = 40) -> None:
     now = datetime.now(UTC)
     with db.session_scope() as session:
-        from services.models import Account
-
         account = session.get(Account, account_id)
         for i in range(count):
             factories.generation(
