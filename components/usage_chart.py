@@ -142,8 +142,9 @@ def _x_values(buckets: list[datetime], bucket: str) -> tuple[list[str], list[str
 
 
 def _hour_axis(buckets: list[datetime], x: list[str]) -> dict:
-    """Labels every 1, 2, 3, 4, 6 or 12 hours (eight at most): '06:00', with the day under the first of each day."""
-    step = next((s for s in (1, 2, 3, 4, 6, 12) if len(buckets) / s <= 8), 24)
+    """Labels every 1, 2, 3, 4, 6 or 12 hours (six at most, so they do not run into each other on a phone):
+    '06:00', with the day under the first of each day."""
+    step = next((s for s in (1, 2, 3, 4, 6, 12) if len(buckets) / s <= 6), 24)
     ticks = [i for i, b in enumerate(buckets) if b.hour % step == 0 and b.minute == buckets[0].minute] or [0]
     vals, texts, days = [], [], set()
     for i in ticks:
