@@ -16,9 +16,11 @@ import cli
 import pages  # noqa: F401  (registers every page)
 from api import docs, errors, page_guard, routers, security
 from api.login import LoginGate
+from components import live
 from services import db, db_check
 from services.account import auth, bootstrap
 from services.config import Settings, configure
+from services.live import pg_channel
 from services.routing import gateway, recorder
 from services.routing.upstreams import UpstreamConfigError, load_upstreams
 from workers import background
@@ -67,6 +69,9 @@ def main(argv: list[str]) -> None:
     except OSError as error:
         print(f'lowrouter: cannot write the router journal ({error}); set LOWROUTER_JOURNAL_DIR', file=sys.stderr)
         sys.exit(2)
+    app.on_startup(live.hub.start)  # open pages refresh after committed changes (services/live)
+    app.on_startup(lambda: pg_channel.start(settings.database_url))  # PostgreSQL: changes of other processes too
+    app.on_shutdown(pg_channel.stop)
     app.on_startup(gateway.start)  # one pooled client per upstream, closed at shutdown
     app.on_shutdown(gateway.close)
     app.on_shutdown(recorder.stop)

@@ -18,6 +18,7 @@ from services.billing.ledger import credit_balance
 from services.catalog import AUTO_MODEL, Catalog, get_catalog
 from services.errors import DomainError, Forbidden, InvalidInput, NotFound, PaymentRequired, Unavailable
 from services.keys.spend import ModelNotAllowed, SpendLimitReached, add_spend, check_model, reserve_spend
+from services.live.changes import note_generations
 from services.models import Account, ApiKey, Generation, utcnow
 from services.money import offer_cost_micros
 from services.routing.engine import Decision, Policy, RoutingError, models_for, route
@@ -282,6 +283,7 @@ def store(session: Session, entries: list[dict[str, Any]]) -> list[dict[str, Any
     spends = [(r['account_id'], r['api_key_id'], recording_hour(r), r['cost_micros']) for r in rows]
     releases = [(e['account_id'], e['api_key_id'], _hour(e['id']), -e['reserved_micros']) for e in entries]
     add_spend(session, [s for s in spends + releases if s[1] and s[3]])
+    note_generations(session, rows)  # told to open pages once committed
     return rows
 
 

@@ -22,6 +22,7 @@ from services.catalog import Catalog, get_catalog
 from services.eco import estimate as eco
 from services.errors import InvalidInput
 from services.keys.spend import add_spend
+from services.live.changes import note_generations
 from services.models import Account, Generation, utcnow
 from services.money import MoneyError, offer_cost_micros, parse_amount
 from services.usage.rollups import add_to_rollups
@@ -256,6 +257,7 @@ def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
     """Add stored generations (column dicts) to the hourly rollups and to their keys' spend, in the caller's
     transaction: every writer of generations calls this, so totals and spend limits cannot drift apart."""
     add_to_rollups(session, rows)
+    note_generations(session, rows)  # told to open pages once committed
     add_spend(
         session,
         ((r['account_id'], r['api_key_id'], recording_hour(r), r['cost_micros']) for r in rows if r['api_key_id']),
