@@ -9,6 +9,7 @@ from nicegui import ui
 
 from components import theme
 from components.bell import notification_bell
+from components.live import live_mark
 from components.saving import save
 from services import db
 from services.account.accounts import current_account, remove_demo_data
@@ -28,21 +29,22 @@ NAV = (
 
 
 @contextmanager
-def frame(title: str, *, active: str) -> Iterator[Account | None]:
-    """Lay out the shell and yield the account (None before onboarding) for the page's own content."""
+def frame(title: str, *, active: str, live: bool = False) -> Iterator[Account | None]:
+    """Lay out the shell and yield the account (None before onboarding) for the page's own content. A `live`
+    page (one that updates by itself) shows in the header whether it is connected."""
     theme.apply()
     with db.read_scope() as session:
         account = current_account(session)
     ui.page_title(f'{title} · lowrouter')
     drawer = _drawer(active)
-    _header(active, drawer)
+    _header(active, drawer, live=live and account is not None)
     with ui.column().classes('w-full max-w-screen-xl mx-auto px-3 py-2 sm:px-6 sm:py-3 gap-4'):
         if account is not None and account.is_demo:
             _demo_banner()
         yield account
 
 
-def _header(active: str, drawer: ui.left_drawer) -> None:
+def _header(active: str, drawer: ui.left_drawer, *, live: bool) -> None:
     with ui.header(elevated=False).classes('lr-header items-center px-3 sm:px-6 py-2 gap-2'):
         ui.button(icon='menu', on_click=drawer.toggle).props('flat round dense color=white aria-label="Menu"').classes(
             'lg:hidden'
@@ -56,6 +58,9 @@ def _header(active: str, drawer: ui.left_drawer) -> None:
                 with ui.link(target=target).classes(classes):
                     ui.icon(icon, size='18px')
                     ui.label(label)
+        ui.space()
+        if live:
+            live_mark()
         notification_bell()
         if login_config().enabled:
             with ui.element('form').props('method=post action=/logout').classes('m-0'):  # a post: a link cannot
