@@ -8,6 +8,7 @@ from functools import partial
 import plotly.graph_objects as go
 from nicegui import ui
 
+from components.live import shared_render
 from components.widgets import card
 from services.catalog import display_name
 from services.models import Account
@@ -26,25 +27,70 @@ def top_models_card(
     *,
     limit: int = 6,
     usage_link: Callable[[str | None], str] | None = None,
-) -> ui.plotly | None:
+) -> TopModels:
     """The chart; with `usage_link` (a model, or None for all, to a /usage link) the header opens /usage and a
-    click on a model's bar opens /usage filtered by that model."""
-    with card('Top models (last 30 days)', link=('Open in Usage', usage_link(None)) if usage_link else None):
-        if not summary.by_model:
-            ui.label('No usage in the last 30 days.').classes('text-sm lr-muted')
-            return None
-        toggle = ui.toggle(METRICS, value='tokens').props('dense no-caps size=sm unelevated toggle-color=primary')
-        toggle.classes('lr-metric-toggle self-end' if usage_link else 'absolute top-3 right-4 lr-metric-toggle')
-        chart = plotly_chart(top_models_figure(account, summary.by_model, 'tokens', limit)).classes(
-            'w-full lr-top-models'
-        )
-        toggle.on_value_change(
-            lambda e: chart.update_figure(_with_config(top_models_figure(account, summary.by_model, e.value, limit)))
-        )
-        if usage_link:
-            models = {u.model for u in summary.by_model}
-            chart.on('plotly_click', lambda e: _open_model(e.args, models, usage_link), ['points'])
-        return chart
+    click on a model's bar opens /usage filtered by that model. `show()` on the result puts new figures in
+    place (the chosen metric stays)."""
+    return TopModels(account, summary, limit, usage_link)
+
+
+class TopModels:
+    def __init__(
+        self, account: Account, summary: UsageSummary, limit: int, usage_link: Callable[[str | None], str] | None
+    ) -> None:
+        self.account, self.summary, self.limit, self.usage_link = account, summary, limit, usage_link
+        self.chart: ui.plotly | None = None
+        self.toggle: ui.toggle | None = None
+        link = ('Open in Usage', usage_link(None)) if usage_link else None
+        with card('Top models (last 30 days)', link=link) as self.box:
+            self.body = ui.column().classes('w-full gap-2 p-0')
+        self._build()
+
+    def show(self, account: Account, summary: UsageSummary) -> None:
+        """New figures: the chart is updated in place; only a change to or from "no usage" rebuilds the body."""
+        if summary == self.summary and account.currency == self.account.currency:
+            return
+        had = bool(self.summary.by_model)
+        self.account, self.summary = account, summary
+        if had and summary.by_model and self.chart is not None and self.toggle is not None:
+            metric = self.toggle.value
+            self.chart.update_figure(  # built once for every open page of this view
+                shared_render(
+                    summary, ('top-models', metric, self.limit, account.currency), lambda: self._drawn(metric)
+                )
+            )
+            return
+        self.body.clear()
+        self._build()
+
+    def _build(self) -> None:
+        with self.body:
+            if not self.summary.by_model:
+                ui.label('No usage in the last 30 days.').classes('text-sm lr-muted')
+                self.chart = self.toggle = None
+                return
+            self.toggle = ui.toggle(METRICS, value='tokens').props(
+                'dense no-caps size=sm unelevated toggle-color=primary'
+            )
+            self.toggle.classes(
+                'lr-metric-toggle self-end' if self.usage_link else 'absolute top-3 right-4 lr-metric-toggle'
+            )
+            self.chart = plotly_chart(self._figure('tokens')).classes('w-full lr-top-models')
+            self.toggle.on_value_change(
+                lambda e: self.chart and self.chart.update_figure(_with_config(self._figure(e.value)))
+            )
+            if self.usage_link:
+                self.chart.on('plotly_click', lambda e: self._open(e.args), ['points'])
+
+    def _drawn(self, metric: str) -> dict:
+        return _with_config(self._figure(metric))
+
+    def _figure(self, metric: str) -> go.Figure:
+        return top_models_figure(self.account, self.summary.by_model, metric, self.limit)
+
+    def _open(self, args: object) -> None:
+        if self.usage_link:
+            _open_model(args, {u.model for u in self.summary.by_model}, self.usage_link)
 
 
 def _open_model(args: object, models: set[str], usage_link: Callable[[str | None], str]) -> None:

@@ -50,6 +50,25 @@ def eco_impact_card(impact: EcoImpact, *, over_time: str | None = None) -> None:
             ui.link('How this is computed', '/eco/methodology')
 
 
+def shown_terms(impact: EcoImpact) -> tuple:
+    """What the panel shows of `impact`, as text: a live page redraws it only when this changes (the figures
+    move with every generation, their three shown digits far less often)."""
+    c = impact.comparison
+    energy = tuple(energy_range_text(s.low, s.high) + energy_text(s.value) for s in (c.energy_wh, c.baseline_energy_wh))
+    carbon = (c.carbon_g, c.embodied_g, c.baseline_carbon_g, c.baseline_embodied_g)
+    return (
+        impact.summary,
+        impact.reduced_confidence,
+        tuple(impact.caveats),
+        c.baseline_name,
+        energy,
+        tuple(carbon_range_text(s.low, s.high) + carbon_text(s.value) for s in carbon),
+        energy_text(impact.energy_wh.value),
+        carbon_text(impact.carbon_g.value),
+        (c.requests, impact.requests) if c.requests < impact.requests else bool(c.requests),
+    )
+
+
 def _comparison_grid(c) -> None:
     """Rows energy, carbon and its manufacturing part; columns this window and the baseline on the same usage.
     A narrow card (a phone) puts each row's title on a line of its own above the two figures."""

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from nicegui import ui
 
+from components.live import shared_render
 from components.widgets import header_link
 from services.models import Account, Generation
 from services.money import format_money
@@ -19,7 +20,8 @@ BACK_TARGETS = {'/dashboard': '← Dashboard', '/logs': '← Logs', '/usage': '�
 MAX_BACK = 2000  # characters; a real view's URL is far shorter
 ROW_EVENT = "$parent.$emit('rowClick', $event, props.row, props.rowIndex)"
 ROW_TEMPLATE = f"""
-<q-tr :props="props" tabindex="0" class="lr-row-link cursor-pointer"
+<q-tr :props="props" tabindex="0" :data-id="props.row.id"
+      :class="['lr-row-link', 'cursor-pointer', {{'lr-row-new': props.row.fresh}}]"
       @click="{ROW_EVENT}" @keydown.enter.prevent="{ROW_EVENT}">
   <q-td v-for="col in props.cols" :key="col.name" :props="props">{{{{ col.value }}}}</q-td>
 </q-tr>
@@ -33,6 +35,11 @@ FOCUS_CSS = """
   box-shadow: inset 2px 0 #1f6f50, inset 0 2px #1f6f50, inset 0 -2px #1f6f50; }
 .lr-transactions tbody tr.lr-row-link:focus-visible > td:last-child {
   box-shadow: inset -2px 0 #1f6f50, inset 0 2px #1f6f50, inset 0 -2px #1f6f50; }
+@keyframes lr-slide-in { from { opacity: 0; transform: translateY(-6px); background: #e6f2ec; }
+  to { opacity: 1; transform: none; } }
+@keyframes lr-new-glow { from { background: #e6f2ec; } to { background: transparent; } }
+.lr-row-new { animation: lr-slide-in 0.35s ease-out, lr-new-glow 2.5s ease-out; }
+@media (prefers-reduced-motion: reduce) { .lr-row-new { animation: none; } }
 """  # a table row draws no outline of its own: its cells draw the ring
 
 
@@ -98,40 +105,69 @@ def transaction_rows(account: Account, generations: list[Generation], unit: str)
 
 def recent_transactions(
     account: Account, generations: list[Generation], *, back: str | None = None, view_all: str | None = None
-) -> ui.table:
+) -> RecentTransactions:
     """The table (a card list on a phone); `back` is the local URL of this view, kept by the detail pages it
-    opens, and `view_all` (a /logs link) puts "View all" in the header."""
-    ui.add_css(FOCUS_CSS)
-    with ui.card().classes('lr-card w-full p-0 gap-0'):
-        with ui.row().classes('w-full items-baseline justify-between gap-x-3 gap-y-0 px-4 pt-4 pb-2'):
-            ui.label('Recent transactions').classes('lr-card-title')
-            with ui.row().classes('items-baseline justify-end gap-x-3 gap-y-0 min-w-0'):
-                ui.label(f'last {len(generations)} generations · times in {account.timezone}').classes(
-                    'text-xs lr-muted'
-                )
-                if view_all:
-                    header_link('View all', view_all).mark('link-recent-transactions')
-        unit = carbon_unit(g.carbon_g for g in generations)
-        rows = transaction_rows(account, generations, unit)
-        table = ui.table(columns=columns(unit), rows=rows, row_key='id')
-        table.props('flat dense hide-pagination :pagination="{rowsPerPage: 0}"').classes(
-            'w-full lr-transactions max-md:hidden'
-        )
-        table.add_slot('body', ROW_TEMPLATE)  # a row takes the focus (Tab) and opens with Enter, as with a click
-        table.on('rowClick', lambda e: ui.navigate.to(transaction_href(e.args[1]['id'], back)))
-        _phone_list(rows, unit, back)
-        if not generations:
-            ui.label('No generations yet. Record one through the API and it will show here.').classes(
-                'lr-muted px-4 pb-4'
+    opens, and `view_all` (a /logs link) puts "View all" in the header. `show()` on the result puts newer
+    generations in place: rows new to the table slide in, the rest stay as they are."""
+    return RecentTransactions(account, generations, back, view_all)
+
+
+class RecentTransactions:
+    def __init__(self, account: Account, generations: list[Generation], back: str | None, view_all: str | None):
+        ui.add_css(FOCUS_CSS)
+        self.back = back
+        with ui.card().classes('lr-card w-full p-0 gap-0'):
+            with ui.row().classes('w-full items-baseline justify-between gap-x-3 gap-y-0 px-4 pt-4 pb-2'):
+                ui.label('Recent transactions').classes('lr-card-title')
+                with ui.row().classes('items-baseline justify-end gap-x-3 gap-y-0 min-w-0'):
+                    self.subtitle = ui.label().classes('text-xs lr-muted')
+                    if view_all:
+                        header_link('View all', view_all).mark('link-recent-transactions')
+            self.table = ui.table(columns=columns('g'), rows=[], row_key='id')
+            self.table.props('flat dense hide-pagination :pagination="{rowsPerPage: 0}"').classes(
+                'w-full lr-transactions max-md:hidden'
             )
-    return table
+            self.table.add_slot('body', ROW_TEMPLATE)  # a row takes the focus (Tab) and opens with Enter
+            self.table.on('rowClick', lambda e: ui.navigate.to(transaction_href(e.args[1]['id'], back)))
+            self.phone = ui.html('', sanitize=False).classes('w-full md:hidden lr-transactions-phone')
+            self.empty = ui.label('No generations yet. Record one through the API and it will show here.')
+            self.empty.classes('lr-muted px-4 pb-4')
+        self.shown: list[str] = []
+        self.show(account, generations, first=True)
+
+    def show(self, account: Account, generations: list[Generation], *, first: bool = False) -> None:
+        ids = [g.id for g in generations]
+        if ids == self.shown and not first:
+            return
+        before = set(self.shown)
+        # formatted once for every open page showing these generations (components/live.py)
+        unit, shared = shared_render(generations, ('rows', account.timezone), lambda: _formatted(account, generations))
+        rows = [row | {'fresh': not first and row['id'] not in before} for row in shared]  # new ones slide in
+        fresh = frozenset(row['id'] for row in rows if row['fresh'])
+        self.subtitle.set_text(f'last {len(generations)} generations · times in {account.timezone}')
+        self.table.columns = columns(unit)
+        self.table.rows = rows
+        self.table.update()
+        self.phone.set_content(
+            shared_render(
+                generations, ('phone', account.timezone, fresh, self.back), lambda: _phone_items(rows, unit, self.back)
+            )
+        )
+        self.empty.set_visibility(not generations)
+        self.shown = ids
 
 
-def _phone_list(rows: list[dict], unit: str, back: str | None) -> None:
+def _formatted(account: Account, generations: list[Generation]) -> tuple[str, list[dict]]:
+    unit = carbon_unit(g.carbon_g for g in generations)
+    return unit, transaction_rows(account, generations, unit)
+
+
+def _phone_items(rows: list[dict], unit: str, back: str | None) -> str:
     """On a phone, three short lines per generation instead of a wide table (one element: cheap to send): the
     model and cost, the time and figures, and where it ran (provider and region)."""
-    items = ''.join(
-        f'<a class="lr-phone-row" href="{escape(transaction_href(row["id"], back))}">'
+    return ''.join(
+        f'<a class="lr-phone-row{" lr-row-new" if row.get("fresh") else ""}" '
+        f'href="{escape(transaction_href(row["id"], back))}">'
         f'<span class="lr-phone-main"><b>{escape(row["model"])}</b><span>{escape(row["cost"])}</span></span>'
         f'<span class="lr-phone-sub"><span>{escape(row["time"])}</span>'
         f'<span>{escape(row["tokens"])} tok · {escape(row["carbon"])} {escape(unit)}</span></span>'
@@ -139,4 +175,3 @@ def _phone_list(rows: list[dict], unit: str, back: str | None) -> None:
         '</span></a>'
         for row in rows
     )
-    ui.html(items, sanitize=False).classes('w-full md:hidden lr-transactions-phone')
