@@ -4,6 +4,7 @@ have come of how many expected, then saves the file (or says the export failed).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from nicegui import ui
 
@@ -58,25 +59,34 @@ SCRIPT = """
 """
 
 
-def export_button(url: str, expected: int, file_name: str) -> None:
-    """The button and its progress line; `expected`: the rows the view holds (from the rollups)."""
+def export_button(url: str, expected: int, file_name: str) -> Callable[[int], None]:
+    """The button and its progress line; `expected`: the rows the view holds (from the rollups). Returns the
+    function that changes `expected` (the live log's count grows as generations arrive)."""
     ui.add_css(CSS)
+    state = {'expected': int(expected)}
     with ui.row().classes('items-center gap-0 flex-wrap justify-end'):
         ui.html(
             f'<div id="{BOX_ID}" hidden aria-live="polite"><progress max="1" value="0"></progress><span></span></div>',
             sanitize=False,
         ).mark('export-progress')
-        ui.button('Export CSV', icon='download', on_click=lambda: start()).props('outline no-caps').mark(
-            'export-csv'
-        ).tooltip(f'{expected:,} rows, streamed from the server')
+        button = ui.button('Export CSV', icon='download', on_click=lambda: start()).props('outline no-caps')
+        button.mark('export-csv')
+        with button:
+            tip = ui.tooltip(f'{expected:,} rows, streamed from the server')
 
     def start() -> None:
         ui.run_javascript(
             SCRIPT
             % {
                 'box': json.dumps(BOX_ID),
-                'expected': int(expected),
+                'expected': state['expected'],
                 'url': json.dumps(url),
                 'name': json.dumps(file_name),
             }
         )
+
+    def set_expected(count: int) -> None:
+        state['expected'] = int(count)
+        tip.text = f'{count:,} rows, streamed from the server'
+
+    return set_expected

@@ -2,11 +2,15 @@
 
 Each row is a link to the generation's page (reachable with Tab, opened with Enter), carrying the log's URL in
 `back`. One markup serves both sizes: a table of aligned columns on a wide screen, a card of three short lines
-on a phone. A page of rows is one element, appended as it comes.
+on a phone. A page of rows is one element, appended as it comes; rows that arrive live (components/logs_live.py)
+are one element put on top, and slide in. Rows already there are never redrawn, so nothing flickers and a
+focused row keeps its focus. A generation is listed once, however it came (live, or in a page of "Load more").
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
@@ -16,7 +20,10 @@ from services import db
 from services.models import Account
 from services.money import format_money
 from services.timeutil import format_local
+from services.usage.generations import encode_cursor
 from services.usage.logs import LogPage, LogQuery, LogRow, log_page
+
+MAX_ROWS = 1000  # rows kept on the page: beyond, the oldest pages give way to "Load more" again
 
 CSS = """
 .lr-log { width: 100%; }
@@ -55,6 +62,11 @@ a.lr-log-row:focus-visible { outline: 2px solid #2e7d32; outline-offset: -2px; b
   .lr-log-tokens { grid-area: tokens; color: #475467; }
   .lr-log-unit { display: inline; }
 }
+html, body { overflow-anchor: none; }  /* rows put on top push the list down, as seen at the top */
+@keyframes lr-log-slide-in { from { opacity: 0; transform: translateY(-6px); } to { opacity: 1; transform: none; } }
+@keyframes lr-log-new-glow { from { background: #e6f2ec; } to { background: transparent; } }
+.lr-log-row.lr-row-new { animation: lr-log-slide-in 0.35s ease-out, lr-log-new-glow 2.5s ease-out; }
+@media (prefers-reduced-motion: reduce) { .lr-log-row.lr-row-new { animation: none; } }
 """
 HEAD = (
     ('time', 'Time'),
@@ -74,8 +86,9 @@ def ms_text(value: int | None) -> str:
     return '—' if value is None else f'{value:,} ms'
 
 
-def row_html(row: LogRow, zone: str, back: str) -> str:
-    """One row: a link to the generation, cells in the order of HEAD (and provider · region for a phone)."""
+def row_html(row: LogRow, zone: str, back: str, *, fresh: bool = False) -> str:
+    """One row: a link to the generation, cells in the order of HEAD (and provider · region for a phone); a
+    `fresh` row (arrived live) slides in."""
     cells = (
         ('time', format_local(row.created_at, zone, seconds=True)),
         ('model', row.model),
@@ -97,22 +110,29 @@ def row_html(row: LogRow, zone: str, back: str) -> str:
     html += f'<span class="lr-log-where">{escape(row.provider)} · {escape(row.region)}</span>'
     href = f'/transactions/{quote(row.id, safe="")}?back={quote(back, safe="")}'
     label = f'{row.model}, {row.status}, {format_local(row.created_at, zone)}, {tokens} tokens'
-    return (
-        f'<a class="lr-log-row" href="{escape(href)}" data-id="{escape(row.id)}" aria-label="{escape(label)}">'
-        f'{html}</a>'
-    )
+    css = 'lr-log-row lr-row-new' if fresh else 'lr-log-row'
+    return f'<a class="{css}" href="{escape(href)}" data-id="{escape(row.id)}" aria-label="{escape(label)}">{html}</a>'
+
+
+@dataclass(eq=False)
+class Chunk:
+    """Rows shown as one element, newest first."""
+
+    element: ui.html
+    rows: list[LogRow]
 
 
 class LogTable:
-    """The rows shown so far (`ids`, in order) and the cursor of the next page."""
+    """The rows shown (`chunks`, top first; `times`: each row's time by id) and the cursor of the next page."""
 
     def __init__(self, account: Account, query: LogQuery, back: str, first: LogPage) -> None:
         self.account, self.query, self.back = account, query, back
-        self.ids: list[str] = []
+        self.chunks: list[Chunk] = []
+        self.times: dict[str, datetime] = {}
         self.cursor: str | None = None
         self.loading = False
         ui.add_css(CSS)
-        with ui.card().classes('lr-card w-full p-0 gap-0'):
+        with ui.card().classes('lr-card w-full p-0 gap-0').mark('log-card') as self.card:
             head = ''.join(f'<span class="lr-log-{css}">{escape(text)}</span>' for css, text in HEAD)
             self.body = ui.column().classes('lr-log w-full gap-0').mark('log')
             with self.body:
@@ -129,16 +149,84 @@ class LogTable:
                 )
         self._append(first)
 
+    @property
+    def ids(self) -> list[str]:
+        """The ids of the rows shown, top to bottom."""
+        return [row.id for chunk in self.chunks for row in chunk.rows]
+
+    @property
+    def bottom(self) -> datetime | None:
+        """The time of the last row when older rows remain for "Load more" (newer rows belong above it)."""
+        if self.cursor is None or not self.chunks:
+            return None
+        return self.chunks[-1].rows[-1].created_at
+
+    def shown_since(self, moment: datetime) -> int:
+        """How many rows shown have `moment` or a later time."""
+        return sum(1 for time in self.times.values() if time >= moment)
+
+    def _chunk(self, rows: list[LogRow], *, fresh: bool) -> Chunk:
+        with self.body:
+            html = ''.join(row_html(row, self.account.timezone, self.back, fresh=fresh) for row in rows)
+            element = ui.html(html, sanitize=False).classes('w-full').mark('log-page')
+        self.times.update((row.id, row.created_at) for row in rows)
+        return Chunk(element, rows)
+
     def _append(self, page: LogPage) -> None:
-        if page.rows:
-            with self.body:
-                html = ''.join(row_html(row, self.account.timezone, self.back) for row in page.rows)
-                ui.html(html, sanitize=False).classes('w-full').mark('log-page')
-        self.ids.extend(row.id for row in page.rows)
+        rows = self._unseen(page.rows)
+        if rows:
+            self.chunks.append(self._chunk(rows, fresh=False))
         self.cursor = page.next_cursor
-        self.empty.set_visibility(not self.ids)
+        self._show_state()
+
+    def prepend(self, rows: list[LogRow]) -> int:
+        """Put rows that arrived live on top (newest first; those already listed are skipped), then keep at most
+        MAX_ROWS by handing the oldest pages back to "Load more". Returns how many rows were added."""
+        rows = sorted(self._unseen(rows), key=lambda row: (row.created_at, row.id), reverse=True)
+        if rows:
+            chunk = self._chunk(rows, fresh=True)
+            chunk.element.move(self.body, target_index=1)  # under the column heads, above every row shown
+            self.chunks.insert(0, chunk)
+            self._trim()
+            self._show_state()
+        return len(rows)
+
+    def restart(self, first: LogPage) -> None:
+        """Show `first` (the newest page) instead of every row shown, as a reload would, without one: when more
+        arrived at once than a tail can list without a gap."""
+        for chunk in self.chunks:
+            chunk.element.delete()
+        self.chunks.clear()
+        self.times.clear()
+        rows = self._unseen(first.rows)
+        if rows:
+            self.chunks.append(self._chunk(rows, fresh=True))
+        self.cursor = first.next_cursor
+        self._show_state()
+
+    def _unseen(self, rows: list[LogRow]) -> list[LogRow]:
+        seen: set[str] = set()
+        unseen = []
+        for row in rows:
+            if row.id not in self.times and row.id not in seen:
+                seen.add(row.id)
+                unseen.append(row)
+        return unseen
+
+    def _trim(self) -> None:
+        count = len(self.times)
+        while len(self.chunks) > 1 and count - len(self.chunks[-1].rows) >= MAX_ROWS:
+            chunk = self.chunks.pop()
+            count -= len(chunk.rows)
+            for row in chunk.rows:
+                self.times.pop(row.id, None)
+            chunk.element.delete()
+            self.cursor = encode_cursor(self.chunks[-1].rows[-1])  # "Load more" goes on from the new last row
+
+    def _show_state(self) -> None:
+        count = len(self.times)
+        self.empty.set_visibility(not count)
         self.more_button.set_visibility(self.cursor is not None)
-        count = len(self.ids)
         ending = '' if self.cursor else ' (the end of the log)'
         self.shown.text = f'Showing {count:,} generation{"" if count == 1 else "s"}{ending}' if count else ''
 

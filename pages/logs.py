@@ -1,7 +1,8 @@
 """/logs: every generation of a date range, newest first, filtered, searchable by id and exportable as CSV.
 
 The query is the one of /usage (components/view_state.py): range, from, to, model, provider, region, key, status.
-The count comes from the usage rollups; the rows from the generations, 50 a page (keyset-paged).
+The count comes from the usage rollups; the rows from the generations, 50 a page (keyset-paged). While the page is
+open, generations that arrive come on top by themselves (components/logs_live.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from nicegui import ui
 
 from components.logs_controls import filter_controls, range_controls
 from components.logs_export import export_button
+from components.logs_live import LiveLog
 from components.logs_search import search_box
 from components.logs_table import LogTable
 from components.shell import frame
@@ -25,7 +27,7 @@ from services.usage.ranges import DEFAULT_PRESET, PRESETS, RangeError, resolve_r
 
 @ui.page('/logs')
 def logs_page(request: Request) -> None:
-    with frame('Logs', active='Logs') as account:
+    with frame('Logs', active='Logs', live=True) as account:
         if account is None:
             ui.navigate.to('/welcome')
             return
@@ -51,10 +53,9 @@ def logs_page(request: Request) -> None:
         with ui.row().classes('w-full items-end justify-between gap-x-4 gap-y-2 flex-wrap'):
             with ui.column().classes('gap-0'):
                 ui.label('Logs').classes('text-2xl font-semibold')
-                noun = 'generation' if count == 1 else 'generations'
-                ui.label(f'{count:,} {noun} in {period.label}').classes('text-sm lr-muted').mark('log-count')
+                count_label = ui.label(count_text(count, period.label)).classes('text-sm lr-muted').mark('log-count')
             name = f'generations-{period.first.isoformat()}-to-{period.last.isoformat()}.csv'
-            export_button('/logs/export.csv' + view.query(), count, name)
+            set_export_count = export_button('/logs/export.csv' + view.query(), count, name)
         for problem in problems:
             with ui.row().classes('items-center gap-2 text-sm text-amber-900 bg-amber-50 rounded px-3 py-2'):
                 ui.icon('info', size='18px')
@@ -69,4 +70,14 @@ def logs_page(request: Request) -> None:
                 f'Generations recorded before {format_local(account.pruned_before, account.timezone)} were deleted '
                 'under the data-retention setting: they count in the number above but are no longer listed.'
             ).classes('text-sm lr-muted').mark('pruned-note')
-        LogTable(account, query, back, first)
+        table = LogTable(account, query, back, first)
+
+        def show_count(new_count: int) -> None:
+            count_label.text = count_text(new_count, period.label)
+            set_export_count(new_count)
+
+        LiveLog(account, query, table, count, show_count, read_at=now)
+
+
+def count_text(count: int, period_label: str) -> str:
+    return f'{count:,} generation{"" if count == 1 else "s"} in {period_label}'

@@ -7,13 +7,13 @@ The count therefore includes generations deleted under the data-retention settin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from services.keys.api_keys import list_keys
-from services.models import Account
+from services.models import Account, Generation
 from services.usage.generations import GenerationFilter, page
 from services.usage.query import STATUSES, usage, usage_total
 from services.usage.ranges import DateRange
@@ -83,8 +83,21 @@ def log_page(
 ) -> LogPage:
     """One page of the log, newest first (CursorError for a cursor this app did not hand out)."""
     generations, next_cursor = page(session, account.id, query.generation_filter(), limit=limit, cursor=cursor)
+    return LogPage(log_rows(session, account, generations), next_cursor)
+
+
+def newer_rows(session: Session, account: Account, query: LogQuery, since: datetime, *, limit: int) -> LogPage:
+    """The rows of the view whose time is `since` or later, newest first, at most `limit` (`next_cursor` is not
+    None when there are more): the live tail of /logs. One range of the (account, created_at, id) index from
+    its newest end, never a scan of the generations."""
+    window = replace(query.generation_filter(), since=max(since, query.period.since))
+    generations, more = page(session, account.id, window, limit=limit)
+    return LogPage(log_rows(session, account, generations), more)
+
+
+def log_rows(session: Session, account: Account, generations: list[Generation]) -> list[LogRow]:
     names = key_names(session, account)
-    rows = [
+    return [
         LogRow(
             id=g.id,
             created_at=g.created_at,
@@ -102,7 +115,6 @@ def log_page(
         )
         for g in generations
     ]
-    return LogPage(rows, next_cursor)
 
 
 def expected_rows(session: Session, account_id: int, query: LogQuery) -> int:
