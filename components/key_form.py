@@ -123,6 +123,23 @@ class KeyForm:
             'expires_at': self.expiry,
         }
 
+    def shown(self) -> tuple:
+        """What the fields hold as typed: equal to an earlier `shown()` when nothing was edited since."""
+        scopes = tuple(box.value for box in self.scopes.values())
+        return self.name.value, scopes, self.limit.value, tuple(self.models.value or ()), self.expiry.value
+
+    def load(self, key: ApiKey) -> None:
+        """Show `key` as it is now (it was changed elsewhere), in place: the dialog stays open."""
+        self.clear_errors()
+        self.initial_expiry = expiry_date(key.expires_at, self.zone)
+        self.name.value = key.name
+        for scope, box in self.scopes.items():
+            box.value = scope in key.scopes
+        self.limit.value = limit_text(key.spend_limit_micros)
+        models = list(key.allowed_models or [])
+        self.models.set_options(sorted(set(self.models.options) | set(models)), value=models)
+        self.expiry.value = self.initial_expiry
+
     def values(self, *, editing: bool = False) -> dict | None:
         """The service's keyword arguments, or None (with the problems shown) when a field cannot be read."""
         self.clear_errors()

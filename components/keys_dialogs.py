@@ -7,7 +7,9 @@ from contextlib import contextmanager
 
 from nicegui import ui
 
+from components.changed_notice import ChangedNotice
 from components.form_errors import show_error
+from components.key_edit_live import OpenEdit
 from components.key_form import KeyForm, limit_value, sentence
 from components.safe import set_error, set_props
 from components.saving import save
@@ -57,6 +59,12 @@ class KeyDialogs:
         self.account = account
         self.host = host
         self.on_change = on_change
+        self.edits: list[OpenEdit] = []  # open edit dialogs, told when their key changes elsewhere
+
+    def changed_elsewhere(self, keys: dict[int, ApiKey]) -> None:
+        """The keys as stored now (a live refresh of the page): open edit dialogs follow them, never closing."""
+        for edit in list(self.edits):
+            edit.compare(keys.get(edit.key.id))
 
     @contextmanager
     def _box(self, title: str, *, width: str = 'max-w-lg', persistent: bool = False) -> Iterator[ui.dialog]:
@@ -93,9 +101,14 @@ class KeyDialogs:
 
     def _form(self, key: ApiKey | None) -> None:
         with self._box(f'Edit “{key.name}”' if key else 'Create a key') as dialog:
+            notice = ChangedNotice('Load the new values', 'key-changed') if key else None
             form = KeyForm(self.account, key)
             label = 'Save changes' if key else 'Create key'
             _buttons(dialog, label, lambda button: self._save(dialog, form, key, button), 'submit-key')
+        if key is not None and notice is not None:
+            edit = OpenEdit(key, form, notice)
+            self.edits.append(edit)
+            dialog.on_value_change(lambda e: None if e.value or edit not in self.edits else self.edits.remove(edit))
 
     async def _save(self, dialog: ui.dialog, form: KeyForm, key: ApiKey | None, button: ui.button) -> None:
         fields = form.values(editing=key is not None)

@@ -226,7 +226,26 @@ class PolicyForm:
             value = list(value or [])
         self.fields[field].value = value
 
+    def load(self, values: dict[str, Any], *, inherited: dict[str, Any] | None = None) -> None:
+        """Show other settings in place (they were changed elsewhere); for a key, `inherited` are the defaults."""
+        if self.inherited is not None and inherited is not None:
+            self.inherited = inherited
+        self.current = dict(self.inherited or {}) | values
+        self.overridden = set(values) if self.inherited is not None else set()
+        for field, element in self.fields.items():
+            if field in self.inherit:
+                self.inherit[field].value = field not in self.overridden
+                element.set_enabled(field in self.overridden)
+            self._set(field, self.current.get(field))
+        self.clear_errors()
+
     # reading the form
+
+    def shown(self) -> tuple:
+        """What the fields hold as typed (with the inherit boxes): equal to an earlier `shown()` when nothing was
+        edited since."""
+        fields = tuple((field, _frozen(element.value)) for field, element in self.fields.items())
+        return fields, tuple((field, box.value) for field, box in self.inherit.items())
 
     def values(self) -> dict[str, Any]:
         """The settings the form shows: all of them for the account, only the overridden ones for a key."""
@@ -264,3 +283,7 @@ class PolicyForm:
     def clear_errors(self) -> None:
         for element in self.fields.values():
             set_error(element, None)
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value

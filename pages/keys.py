@@ -1,18 +1,17 @@
-"""/keys: create, scope, limit, rotate and revoke API keys; bulk edits on a desktop."""
+"""/keys: create, scope, limit, rotate and revoke API keys; bulk edits on a desktop.
+
+The page stays live: keys created, changed or revoked in another tab or through the API, and their spending,
+show within about a second without a reload."""
 
 from __future__ import annotations
 
 from nicegui import ui
 
+from components import live
+from components.key_rows import KeyList, read_keys
 from components.keys_dialogs import KeyDialogs
 from components.shell import frame
-from services import db
-from services.keys.api_keys import key_status, list_keys
-from services.keys.spend import KeyMonth, month_usage_by_key
-from services.models import Account, ApiKey
-from services.money import format_money
-from services.timeutil import format_local
-from services.units import tokens_text
+from services.models import Account
 
 CSS = """
 .lr-scope { display: inline-block; padding: 0 8px; border-radius: 9999px; background: #e6f2ec; color: #17563e;
@@ -24,7 +23,6 @@ CSS = """
 .lr-keys th { font-weight: 600; color: #475467; }
 .lr-bulk-bar { background: #eef5f1; border-top: 1px solid #d0e6da; border-bottom: 1px solid #d0e6da; }
 """
-STATUS_COLOURS = {'active': 'positive', 'expired': 'orange-9', 'revoked': 'grey-6'}
 
 
 def _column(name: str, label: str, align: str = 'left') -> dict:
@@ -99,7 +97,7 @@ ACTIONS_SLOT = r"""
 
 @ui.page('/keys')
 def keys_page() -> None:
-    with frame('Keys', active='Keys') as account:
+    with frame('Keys', active='Keys', live=True) as account:
         if account is None:
             ui.navigate.to('/welcome')
             return
@@ -107,7 +105,9 @@ def keys_page() -> None:
 
 
 class KeysView:
-    """One visitor's keys page: the header, the refreshable list and the dialogs."""
+    """One visitor's keys page: the header, the key list and the dialogs. Live: keys created, changed or revoked
+    elsewhere (another tab, the API) and their spending show within about a second, in place: the selection,
+    the scroll position and an open dialog stay (an edit dialog says when its key changed meanwhile)."""
 
     def __init__(self, account: Account) -> None:
         self.account = account
@@ -115,9 +115,12 @@ class KeysView:
         root = ui.column().classes('w-full gap-4 p-0')
         self.dialogs = KeyDialogs(account, root, self.refresh)
         self.table: ui.table | None = None
+        self.phone: ui.column | None = None
+        self.data = read_keys(account.id) or KeyList(account, [], [])
         with root:
             self._header()
             self.key_list()
+        live.watch(account.id, {'keys', 'usage'}, self.live_refresh)
 
     def _header(self) -> None:
         with ui.row().classes('w-full items-start justify-between gap-3 max-sm:flex-col'):
@@ -132,15 +135,44 @@ class KeysView:
             ).mark('create-key')
 
     def refresh(self) -> None:
-        self.key_list.refresh()
+        """After this page's own change: show it at once, with nothing selected (a bulk action is done)."""
+        if self.table is not None and not self.table.is_deleted and self.table.selected:
+            self._clear_selection()
+        self.show(read_keys(self.account.id))
+
+    async def live_refresh(self, tick: live.Tick) -> None:
+        account_id = self.account.id
+        self.show(await tick.shared(('keys', account_id), lambda: read_keys(account_id)))
+
+    def show(self, data: KeyList | None) -> None:
+        """Put `data` on the page: rows in place when only they changed, the whole list when it appears,
+        empties or changes its terms."""
+        if data is None:
+            return
+        before, self.data = self.data, data
+        self.account = data.account
+        self.dialogs.changed_elsewhere({key.id: key for key in data.keys})
+        if data.rows == before.rows and data.terms == before.terms:
+            return
+        if self.table is None or self.table.is_deleted or not data.rows or data.terms != before.terms:
+            self.key_list.refresh()
+            return
+        rows = _copies(data.rows)
+        by_id = {row['id']: row for row in rows}
+        self.table.rows = rows
+        self.table.selected = [by_id[row['id']] for row in self.table.selected if row['id'] in by_id]
+        self.table.update()
+        self._selection_changed()
+        if self.phone is not None and not self.phone.is_deleted:
+            self.phone.clear()
+            with self.phone:
+                for row in rows:
+                    self._phone_card(row)
 
     @ui.refreshable_method
     def key_list(self) -> None:
-        with db.read_scope() as session:
-            keys = list_keys(session, self.account)
-            usage = month_usage_by_key(session, self.account)
-        keys.sort(key=lambda k: key_status(k) == 'revoked')  # revoked keys last, otherwise oldest first
-        rows = [self._row(key, usage.get(key.id, KeyMonth())) for key in keys]
+        rows = _copies(self.data.rows)
+        self.table = self.phone = None
         if not rows:
             self._empty()
             return
@@ -148,43 +180,9 @@ class KeysView:
         with ui.row().classes('md:hidden w-full items-center gap-2 text-sm lr-muted flex-nowrap'):
             ui.icon('desktop_windows', size='18px').classes('shrink-0')
             ui.label('Bulk edits (several keys at once) are available on a wider screen.').mark('desktop-only-note')
-        with ui.column().classes('md:hidden w-full gap-3'):
+        with ui.column().classes('md:hidden w-full gap-3') as self.phone:
             for row in rows:
                 self._phone_card(row)
-
-    def _row(self, key: ApiKey, month: KeyMonth) -> dict:
-        zone, currency = self.account.timezone, self.account.currency
-        status = key_status(key)
-        row = {
-            'id': key.id,
-            'name': key.name,
-            'prefix': key.prefix,
-            'scopes': ', '.join(key.scopes),
-            'models': _models_text(key.allowed_models),
-            'created': format_local(key.created_at, zone),
-            'last_used': format_local(key.last_used_at, zone) if key.last_used_at else 'never',
-            'cost': format_money(month.cost_micros, currency),
-            'tokens': f'{tokens_text(month.tokens)} tokens',
-            'status': status,
-            'status_text': status.capitalize(),
-            'colour': STATUS_COLOURS[status],
-            'expires': '',
-            'limit': 'no limit',
-            'share': None,
-            'over': False,
-        }
-        row['last_used_text'] = 'never used' if key.last_used_at is None else f'used {row["last_used"]}'
-        if key.expires_at is not None and status != 'revoked':
-            verb = 'expired' if status == 'expired' else 'until'
-            row['expires'] = f'{verb} {format_local(key.expires_at, zone)}'
-        if key.spend_limit_micros:
-            used, limit = month.cost_micros, key.spend_limit_micros
-            row['limit'] = (
-                f'{format_money(used, currency)} of {format_money(limit, currency)} ({used * 100 // limit} %)'
-            )
-            row['share'] = min(used / limit, 1.0)
-            row['over'] = used >= limit
-        return row
 
     def _empty(self) -> None:
         with ui.card().classes('lr-card w-full p-6 gap-2 items-start'):
@@ -292,13 +290,12 @@ class KeysView:
                 ui.link('Usage', f'/dashboard?key={key_id}').classes('text-sm px-2')
 
 
+def _copies(rows: list[dict]) -> list[dict]:
+    """Rows of this page's own (a live read is shared by every open page of the account)."""
+    return [dict(row) for row in rows]
+
+
 def _fact(label: str, value: str, *, warn: bool = False) -> None:
     with ui.row().classes('w-full justify-between text-sm gap-3 flex-nowrap'):
         ui.label(label).classes('lr-muted shrink-0')
         ui.label(value).classes('text-right tabular-nums break-words min-w-0' + (' text-red-700' if warn else ''))
-
-
-def _models_text(models: list[str] | None) -> str:
-    if not models:
-        return ''
-    return f'only {models[0]}' if len(models) == 1 else f'only {len(models)} models'

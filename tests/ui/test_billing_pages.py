@@ -112,7 +112,7 @@ async def test_a_custom_amount_is_credited_and_bad_amounts_write_nothing(user: U
 
 
 async def test_an_amount_the_service_refuses_goes_on_the_field_and_writes_nothing(user: User, monkeypatch):
-    monkeypatch.setattr('pages.credits.MIN_TOP_UP', 1_000_000)  # the page lets '2' through; the service does not
+    monkeypatch.setattr('components.top_up.MIN_TOP_UP', 1_000_000)  # the page lets '2' through; the service does not
     factories.account(currency='EUR', timezone='Europe/Paris')
     await user.open('/credits')
     amount = user.find(marker='custom-amount').elements.pop()
