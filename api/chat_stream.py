@@ -18,6 +18,7 @@ import orjson
 from fastapi.responses import StreamingResponse
 from starlette.types import Send
 
+from services.routing import in_flight
 from services.routing.engine import mark_failed, mark_last_attempt
 from services.routing.inference import Plan, estimate_tokens, usage_of
 from services.routing.upstream_clients import Reply, UpstreamUnavailable
@@ -52,6 +53,7 @@ class Relay:
         status, outcome = 'cancelled', 'cancelled'
         first_ms: int | None = None
         pending = b''
+        in_flight.begin(self.plan.generation_id, self.plan.account.id)  # its page says "in progress" meanwhile
         try:
             async for piece in self.response.chunks():
                 pending += piece
@@ -67,7 +69,10 @@ class Relay:
             status, outcome = 'failed', error.kind
         finally:
             with anyio.CancelScope(shield=True):
-                await self._finish(status, outcome, first_ms)
+                try:
+                    await self._finish(status, outcome, first_ms)
+                finally:
+                    in_flight.end(self.plan.generation_id)
         if self.done:
             yield DONE + b'\n\n'
 

@@ -1,5 +1,8 @@
 """/transactions/{id}: the full record of one generation, with its routing trace. `?back=` is the local URL of the
-view it was opened from (a filtered dashboard, the log, the usage explorer): its back link returns there."""
+view it was opened from (a filtered dashboard, the log, the usage explorer): its back link returns there.
+
+A stream still in progress has its id but no record yet: the page says so and shows the record by itself once
+it is stored (components/generation_live.py)."""
 
 from __future__ import annotations
 
@@ -8,20 +11,20 @@ from typing import Any
 from nicegui import ui
 
 from components.attempts import is_failure, outcome_words
+from components.generation_live import Found, LiveGeneration, find_generation, in_progress_card
 from components.pruned import pruned_notice
 from components.shell import frame
 from components.trace import routing_trace_card
 from components.transactions import back_target
 from components.widgets import card
 from services import db
+from services.account.accounts import current_account
 from services.catalog import get_catalog
 from services.eco import estimate as eco
 from services.models import Account, Generation
 from services.money import format_money
 from services.timeutil import format_local
 from services.units import carbon_range_text, carbon_text, carbon_unit, energy_range_text, energy_text, energy_unit
-from services.usage.retention import was_pruned
-from services.usage.totals import get_generation, key_name
 
 GRID_BASIS = {  # a record's grid_basis in words (eco-1 records have none)
     'region': "the serving region's own grid",
@@ -33,32 +36,41 @@ GRID_BASIS = {  # a record's grid_basis in words (eco-1 records have none)
 
 @ui.page('/transactions/{generation_id}')
 def transaction_page(generation_id: str, back: str | None = None) -> None:
-    with frame('Generation', active='Dashboard') as account:
-        if account is None:
+    with db.read_scope() as session:
+        owner = current_account(session)
+    found = find_generation(owner.id, generation_id) if owner is not None else None
+    waiting = found is not None and found.state == 'waiting'  # the page then updates by itself
+    with frame('Generation', active='Dashboard', live=waiting) as account:
+        if account is None or found is None:
             ui.navigate.to('/welcome')
             return
-        with db.read_scope() as session:
-            generation = get_generation(session, account.id, generation_id)
-            key = key_name(session, generation.api_key_id) if generation else None
-            pruned = generation is None and was_pruned(account, generation_id, session=session)
         target, label = back_target(back)
         ui.link(label, target).classes('text-sm self-start').mark('back-link')
-        if pruned:
-            pruned_notice(account, generation_id)
-            return
-        if generation is None:
-            _not_found(generation_id)
-            return
-        _heading(generation)
-        _status_note(generation)
-        with ui.element('div').classes('grid grid-cols-1 md:grid-cols-2 gap-4 w-full'):
-            _request_card(account, generation, key)
-            _usage_card(generation)
-            _eco_card(generation)
-        routing_trace_card(generation.routing_trace, status=generation.status, timezone=account.timezone)
-        with ui.row().classes('items-center gap-2 text-sm lr-muted'):
-            ui.icon('lock', size='18px')
-            ui.label('Prompt and response content are not stored by lowrouter, so they cannot be shown here.')
+        LiveGeneration(generation_id, found, lambda shown: _content(shown, generation_id))
+
+
+def _content(found: Found, generation_id: str) -> None:
+    """The record, or what stands in for it: pruned, in progress (a stream not ended yet), or not found."""
+    account, generation = found.account, found.generation
+    if found.pruned:
+        pruned_notice(account, generation_id)
+        return
+    if found.waiting is not None:
+        in_progress_card(account, found.waiting)
+        return
+    if generation is None:
+        _not_found(generation_id)
+        return
+    _heading(generation)
+    _status_note(generation)
+    with ui.element('div').classes('grid grid-cols-1 md:grid-cols-2 gap-4 w-full'):
+        _request_card(account, generation, found.key)
+        _usage_card(generation)
+        _eco_card(generation)
+    routing_trace_card(generation.routing_trace, status=generation.status, timezone=account.timezone)
+    with ui.row().classes('items-center gap-2 text-sm lr-muted'):
+        ui.icon('lock', size='18px')
+        ui.label('Prompt and response content are not stored by lowrouter, so they cannot be shown here.')
 
 
 def _heading(generation: Generation) -> None:
