@@ -11,8 +11,8 @@ and the first page of /logs are timed at both sizes, and the CSV export (all mod
 one. Each backend also takes bursts of 200
 concurrent mixed requests (bench/concurrency.py, on a fresh database) and routes chat completions to a fast
 upstream on loopback (bench/gateway.py: the time lowrouter adds, on a fresh database; --gateway-only runs
-just that). The figures, the machine and the date are printed and added to bench/RESULTS.md (--no-record
-to skip).
+just that; --live-only runs only bench/live.py: open dashboards updating by themselves under traffic). The
+figures, the machine and the date are printed and added to bench/RESULTS.md (--no-record to skip).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import concurrency, figures, gateway  # noqa: E402
+from bench import concurrency, figures, gateway, live  # noqa: E402
 from bench.fill import fill  # noqa: E402
 from bench.report import Row, record, table  # noqa: E402
 from bench.server import AppProcess  # noqa: E402
@@ -57,6 +57,8 @@ def main() -> None:
     parser.add_argument('--no-record', action='store_true', help='do not add the figures to bench/RESULTS.md')
     parser.add_argument('--gateway-only', action='store_true', help='only the gateway figures (bench/gateway.py)')
     parser.add_argument('--ingest-only', action='store_true', help='only batch and single ingest, at the small size')
+    parser.add_argument('--scale-only', action='store_true', help='only the pages, ingest and exports at both sizes')
+    parser.add_argument('--live-only', action='store_true', help='only live dashboards under traffic (bench/live.py)')
     options = parser.parse_args()
     plan = Plan(10_000, 10_000_000, 30, 20, 1000, 1_000_000)
     if options.quick:
@@ -75,14 +77,22 @@ def main() -> None:
         if options.ingest_only:
             rows += measure_ingest(name, template.format(n=plan.small), plan)
             continue
+        if options.live_only:
+            rows += live.measure_rows(name, options.postgres, seconds=15 if options.quick else 30)
+            continue
         if not options.gateway_only:
             rows += measure_backend(name, template, plan)
+            if options.scale_only:
+                continue
             rows.append(measure_concurrency(name, options.postgres))
         rows += measure_gateway(name, options.postgres, quick=options.quick)
     print()
     print(table(rows))
     if not options.no_record:
-        title = 'gateway only' if options.gateway_only else 'ingest only' if options.ingest_only else None
+        titles = {'gateway only': options.gateway_only, 'ingest only': options.ingest_only}
+        titles['pages, ingest and exports only'] = options.scale_only
+        titles['live dashboards only'] = options.live_only
+        title = next((title for title, chosen in titles.items() if chosen), None)
         record(ROOT / 'bench' / 'RESULTS.md', rows, plan, quick=options.quick, title=title)
         print('\nadded to bench/RESULTS.md')
     failed = [r for r in rows if r.met is False]
