@@ -175,7 +175,10 @@ class BulkWriter:
 
 
 def _processor(column_type, dialect):
-    processor = column_type.bind_processor(dialect)
+    """What SQLAlchemy would hand the driver for a value of this column: the dialect's own processing too
+    (on SQLite a time is stored as 'YYYY-MM-DD HH:MM:SS.ffffff', as the app stores it, not as the driver's
+    default adapter would write it)."""
+    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
     if processor is None and isinstance(column_type, JSON):  # psycopg adapts JSON itself; COPY needs text
         return lambda value: None if value is None else json.dumps(value)
     return processor
