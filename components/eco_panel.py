@@ -7,8 +7,8 @@ import re
 
 from nicegui import ui
 
+from components.live_slot import Labels, View
 from components.widgets import card
-from services.eco import estimate as eco
 from services.eco.impact import EcoImpact, caveat_anchor, caveat_text
 from services.units import carbon_range_text, carbon_text, energy_range_text, energy_text
 
@@ -16,23 +16,65 @@ NO_BREAK_HYPHEN = re.compile(r'(?<=\w)-(?=\w)')
 TITLE = 'col-span-2 @md:col-span-1'  # a row's title: a line of its own in a narrow card
 
 
-def eco_impact_card(impact: EcoImpact, *, over_time: str | None = None) -> None:
+def eco_view(impact: EcoImpact) -> View:
+    """The panel's shape (which rows, ranges, marks and caveats it has) and the texts of its figures, sentences
+    and caveats (see components/live_slot.py): the figures move with every generation, the shape rarely."""
+    c = impact.comparison
+    spans = {'actual-energy': c.energy_wh, 'baseline-energy': c.baseline_energy_wh, 'actual-carbon': c.carbon_g,
+             'baseline-carbon': c.baseline_carbon_g}  # fmt: skip
+    partial = bool(c.requests) and c.requests < impact.requests
+    shape = (
+        impact.days,
+        bool(c.requests),
+        partial,
+        c.baseline_name,
+        tuple(span.high > span.low for span in spans.values()),
+        impact.energy_verdict,
+        impact.carbon_verdict,
+        impact.reduced_confidence,
+        tuple(impact.caveats),
+    )
+    texts = {'summary': unbroken(impact.summary)}
+    if c.requests:
+        for name, span in spans.items():
+            text, range_text = (
+                (energy_text, energy_range_text) if name.endswith('energy') else (carbon_text, carbon_range_text)
+            )
+            texts[name] = text(span.value)
+            if span.high > span.low:
+                texts[f'{name}-range'] = range_text(span.low, span.high)
+        texts['actual-embodied'], texts['baseline-embodied'] = (
+            carbon_text(c.embodied_g.value),
+            carbon_text(c.baseline_embodied_g.value),
+        )
+        if partial:
+            texts['partial'] = (
+                f'Compared: {c.requests:,} of {impact.requests:,} requests. The whole window used '
+                f'{energy_text(impact.energy_wh.value)} and {carbon_text(impact.carbon_g.value)}.'
+            )
+    else:
+        texts['energy'], texts['carbon'] = energy_text(impact.energy_wh.value), carbon_text(impact.carbon_g.value)
+    for index, code in enumerate(impact.caveats):
+        texts[f'caveat-{index}'] = caveat_text(impact, code)
+    return shape, texts
+
+
+def eco_impact_card(impact: EcoImpact, *, over_time: str | None = None) -> Labels:
     """The panel; `over_time` (a /usage link) puts "See over time" in its header."""
     compared = impact.comparison
+    _, texts = eco_view(impact)
+    labels: Labels = {}
     link = ('See over time', over_time) if over_time else None
     with card('Eco impact', subtitle=f'last {impact.days} days · estimate', link=link):
         if compared.requests:
-            _comparison_grid(compared)
-            if compared.requests < impact.requests:
-                ui.label(
-                    f'Compared: {compared.requests:,} of {impact.requests:,} requests. The whole window used '
-                    f'{energy_text(impact.energy_wh.value)} and {carbon_text(impact.carbon_g.value)}.'
-                ).classes('text-xs lr-muted lr-eco-partial')
+            _comparison_grid(compared, texts, labels)
+            if 'partial' in texts:
+                labels['partial'] = ui.label(texts['partial']).classes('text-xs lr-muted lr-eco-partial')
         else:
             with ui.row().classes('w-full gap-6'):
-                _figure(energy_text(impact.energy_wh.value), 'energy')
-                _figure(carbon_text(impact.carbon_g.value), 'carbon')
-        ui.label(unbroken(impact.summary)).classes(
+                labels['energy'] = _figure(texts['energy'], 'energy')
+                labels['carbon'] = _figure(texts['carbon'], 'carbon')
+        labels['summary'] = ui.label(texts['summary']).classes(
             f'text-sm lr-eco-verdict lr-eco-energy-{impact.energy_verdict} lr-eco-carbon-{impact.carbon_verdict}'
         )
         if impact.reduced_confidence:
@@ -41,35 +83,17 @@ def eco_impact_card(impact: EcoImpact, *, over_time: str | None = None) -> None:
                 ui.label('Reduced confidence')
         if impact.caveats:
             with ui.column().classes('gap-0 text-xs lr-muted'):
-                for code in impact.caveats:
-                    ui.link(caveat_text(impact, code), f'/eco/methodology#{caveat_anchor(code)}').classes(
-                        f'lr-caveat lr-caveat-{caveat_anchor(code)} text-slate-600'
-                    )
+                for index, code in enumerate(impact.caveats):
+                    labels[f'caveat-{index}'] = ui.link(
+                        texts[f'caveat-{index}'], f'/eco/methodology#{caveat_anchor(code)}'
+                    ).classes(f'lr-caveat lr-caveat-{caveat_anchor(code)} text-slate-600')
         with ui.row().classes('gap-3 text-xs'):
             ui.link('Change baseline', '/settings#eco-baseline')
             ui.link('How this is computed', '/eco/methodology')
+    return labels
 
 
-def shown_terms(impact: EcoImpact) -> tuple:
-    """What the panel shows of `impact`, as text: a live page redraws it only when this changes (the figures
-    move with every generation, their three shown digits far less often)."""
-    c = impact.comparison
-    energy = tuple(energy_range_text(s.low, s.high) + energy_text(s.value) for s in (c.energy_wh, c.baseline_energy_wh))
-    carbon = (c.carbon_g, c.embodied_g, c.baseline_carbon_g, c.baseline_embodied_g)
-    return (
-        impact.summary,
-        impact.reduced_confidence,
-        tuple(impact.caveats),
-        c.baseline_name,
-        energy,
-        tuple(carbon_range_text(s.low, s.high) + carbon_text(s.value) for s in carbon),
-        energy_text(impact.energy_wh.value),
-        carbon_text(impact.carbon_g.value),
-        (c.requests, impact.requests) if c.requests < impact.requests else bool(c.requests),
-    )
-
-
-def _comparison_grid(c) -> None:
+def _comparison_grid(c, texts: dict[str, str], labels: Labels) -> None:
     """Rows energy, carbon and its manufacturing part; columns this window and the baseline on the same usage.
     A narrow card (a phone) puts each row's title on a line of its own above the two figures."""
     with ui.element('div').classes('w-full @container'):
@@ -78,20 +102,24 @@ def _comparison_grid(c) -> None:
         ui.label('').classes('@max-md:hidden')  # Quasar's own .hidden would win over @md:block
         ui.label('Your usage').classes('text-xs lr-muted')
         ui.label(f'{c.baseline_name}, same usage').classes('text-xs lr-muted lr-eco-baseline-name')
-        _row('Energy', c.energy_wh, c.baseline_energy_wh, energy_text, energy_range_text, 'energy')
-        _row('Carbon', c.carbon_g, c.baseline_carbon_g, carbon_text, carbon_range_text, 'carbon')
+        _row('Energy', 'energy', texts, labels)
+        _row('Carbon', 'carbon', texts, labels)
         ui.label('of which manufacturing').classes(f'{TITLE} text-xs lr-muted pt-1')
-        for span, where in ((c.embodied_g, 'actual'), (c.baseline_embodied_g, 'baseline')):
-            ui.label(carbon_text(span.value)).classes(f'text-xs tabular-nums @md:pt-1 lr-eco-{where}-embodied')
+        for where in ('actual', 'baseline'):
+            name = f'{where}-embodied'
+            labels[name] = ui.label(texts[name]).classes(f'text-xs tabular-nums @md:pt-1 lr-eco-{name}')
 
 
-def _row(title: str, actual: eco.Span, baseline: eco.Span, text, range_text, name: str) -> None:
+def _row(title: str, quantity: str, texts: dict[str, str], labels: Labels) -> None:
     ui.label(title).classes(f'{TITLE} text-sm lr-muted pt-2 @md:pt-1')
-    for span, where, size in ((actual, 'actual', 'text-xl font-semibold'), (baseline, 'baseline', 'text-base')):
-        with ui.column().classes(f'gap-0 pt-1 lr-eco-{where}-{name}'):
-            ui.label(text(span.value)).classes(f'{size} tabular-nums leading-tight')
-            if span.high > span.low:
-                ui.label(range_text(span.low, span.high)).classes('text-xs lr-muted tabular-nums lr-eco-range')
+    for where, size in (('actual', 'text-xl font-semibold'), ('baseline', 'text-base')):
+        name = f'{where}-{quantity}'
+        with ui.column().classes(f'gap-0 pt-1 lr-eco-{name}'):
+            labels[name] = ui.label(texts[name]).classes(f'{size} tabular-nums leading-tight')
+            if f'{name}-range' in texts:
+                labels[f'{name}-range'] = ui.label(texts[f'{name}-range']).classes(
+                    'text-xs lr-muted tabular-nums lr-eco-range'
+                )
 
 
 def unbroken(sentence: str) -> str:
@@ -99,7 +127,8 @@ def unbroken(sentence: str) -> str:
     return NO_BREAK_HYPHEN.sub('\u2011', sentence.replace(' %', '\u00a0%'))
 
 
-def _figure(value: str, label: str) -> None:
+def _figure(value: str, label: str) -> ui.label:
     with ui.column().classes('gap-0'):
-        ui.label(value).classes('text-xl font-semibold tabular-nums')
+        shown = ui.label(value).classes('text-xl font-semibold tabular-nums')
         ui.label(label).classes('text-xs lr-muted')
+    return shown

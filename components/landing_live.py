@@ -1,8 +1,9 @@
 """The dashboard's widgets, kept up to date while the page is open (see components/live.py).
 
-Each card is redrawn only when its own figures changed, in place (one update to the browser, no empty
-moment in between); Top models updates its chart and Recent transactions its rows, so the chosen metric,
-the scroll position and anything open elsewhere on the page stay as they are.
+Each card changes only when its own figures changed: the labels whose text changed are updated in place,
+and the card is drawn again only when its shape changed (see components/live_slot.py). Top models updates
+its chart and Recent transactions its rows, so the chosen metric, the scroll position and anything open
+elsewhere on the page stay as they are.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from nicegui import ui
 
 from components import live
 from components.charts import top_models_card
-from components.eco_panel import eco_impact_card, shown_terms
+from components.eco_panel import eco_impact_card, eco_view
 from components.live_slot import LiveSlot
 from components.transactions import recent_transactions
-from components.widgets import credit_balance_card, usage_today_card
+from components.widgets import credit_balance_card, credit_view, usage_today_card, usage_today_view
 from services.timeutil import local
 from services.usage.landing import Landing, load_landing
 
@@ -39,19 +40,19 @@ class LiveLanding:
         self.model, self.key, self.landing = model, key, landing
         account = landing.account
         with ui.element('div').classes('grid grid-cols-1 md:grid-cols-2 gap-4 w-full lr-widgets') as self.grid:
-            self.credit = LiveSlot(
-                lambda d: credit_balance_card(d.account, d.balance_micros, d.spent_month_micros, month_name(d)),
-                lambda d: (d.balance_micros, d.spent_month_micros, month_name(d), _money_terms(d)),
-                landing,
-            )
+            self.credit = credit_slot(landing)
             self.today = LiveSlot(
                 lambda d: usage_today_card(d.account, d.today, model, key, more=today_link),
-                lambda d: (d.today, d.account.currency, d.account.timezone),
+                None,
                 landing,
+                texts=lambda d: usage_today_view(d.account, d.today, model),
             )
             self.top = top_models_card(account, landing.top, usage_link=usage_link)
             self.eco = LiveSlot(
-                lambda d: eco_impact_card(d.impact, over_time=over_time), lambda d: shown_terms(d.impact), landing
+                lambda d: eco_impact_card(d.impact, over_time=over_time),
+                None,
+                landing,
+                texts=lambda d: eco_view(d.impact),
             )
         self.recent = recent_transactions(account, landing.recent, back=back, view_all=view_all)
         live.watch(account.id, {'usage', 'balance'}, self.refresh)
@@ -75,9 +76,14 @@ def month_name(landing: Landing) -> str:
     return local(landing.now, landing.account.timezone).strftime('%B')
 
 
-def _money_terms(landing: Landing) -> tuple:
-    account = landing.account
-    return account.currency, account.low_balance_threshold_micros
+def credit_slot(landing: Landing) -> LiveSlot[Landing]:
+    """Credit balance, its figures updated in place."""
+    return LiveSlot(
+        lambda d: credit_balance_card(d.account, d.balance_micros, d.spent_month_micros, month_name(d)),
+        None,
+        landing,
+        texts=lambda d: credit_view(d.account, d.balance_micros, d.spent_month_micros, month_name(d)),
+    )
 
 
 class StartLanding:
@@ -89,11 +95,7 @@ class StartLanding:
         with ui.element('div').classes(
             'grid grid-cols-1 md:grid-cols-[minmax(0,1fr)_minmax(0,2fr)] items-start gap-4 w-full'
         ) as self.grid:
-            self.credit = LiveSlot(
-                lambda d: credit_balance_card(d.account, d.balance_micros, d.spent_month_micros, month_name(d)),
-                lambda d: (d.balance_micros, d.spent_month_micros, month_name(d), _money_terms(d)),
-                landing,
-            )
+            self.credit = credit_slot(landing)
             guide()
         live.watch(landing.account.id, {'usage', 'balance'}, self.refresh)
 

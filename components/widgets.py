@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from nicegui import ui
 
+from components.live_slot import Labels, View
 from components.safe import set_props
 from services.catalog import display_name
 from services.models import Account
@@ -40,41 +41,67 @@ def slug(title: str) -> str:
     return title.split(' (')[0].strip().lower().replace(' ', '-')
 
 
-def credit_balance_card(account: Account, balance_micros: int, spent_month_micros: int, month_name: str) -> None:
-    with card('Credit balance', subtitle=account.currency):
-        low = balance_micros < account.low_balance_threshold_micros
-        colour = 'text-red-700' if balance_micros < 0 else ''
-        ui.label(format_money(balance_micros, account.currency)).classes(f'lr-big lr-balance {colour}').mark('balance')
+def credit_view(account: Account, balance_micros: int, spent_month_micros: int, month_name: str) -> View:
+    """Credit balance's shape (currency, warning, colour) and texts (see components/live_slot.py)."""
+    currency, threshold = account.currency, account.low_balance_threshold_micros
+    shape = (currency, threshold, balance_micros < threshold, balance_micros < 0)
+    texts = {
+        'balance': format_money(balance_micros, currency),
+        'spent': f'{format_money(spent_month_micros, currency)} spent in {month_name}',
+    }
+    return shape, texts
+
+
+def credit_balance_card(account: Account, balance_micros: int, spent_month_micros: int, month_name: str) -> Labels:
+    (currency, threshold, low, negative), texts = credit_view(account, balance_micros, spent_month_micros, month_name)
+    with card('Credit balance', subtitle=currency):
+        colour = 'text-red-700' if negative else ''
+        balance = ui.label(texts['balance']).classes(f'lr-big lr-balance {colour}').mark('balance')
         if low:
             with ui.row().classes('items-center gap-1 text-amber-800 text-sm'):
                 ui.icon('warning', size='18px')
-                ui.label(
-                    'Below your low-balance threshold of '
-                    + format_money(account.low_balance_threshold_micros, account.currency)
-                )
-        ui.label(f'{format_money(spent_month_micros, account.currency)} spent in {month_name}').classes(
-            'text-sm lr-muted lr-spent-month'
-        ).mark('spent-month')
+                ui.label('Below your low-balance threshold of ' + format_money(threshold, currency))
+        spent = ui.label(texts['spent']).classes('text-sm lr-muted lr-spent-month').mark('spent-month')
         ui.button('Top up', icon='add', on_click=lambda: ui.navigate.to('/credits')).props(
             'no-caps unelevated'
         ).classes('mt-2 self-start')
+    return {'balance': balance, 'spent': spent}
+
+
+def usage_today_view(account: Account, today: UsageSummary, active_model: str | None) -> View:
+    """Usage today's shape (the models listed, in order, and which is selected) and texts."""
+    top = today.by_model[:5]
+    more = len(today.by_model) - len(top)
+    shape = (account.currency, account.timezone, tuple((u.model, u.model == active_model) for u in top), more > 0)
+    texts = {
+        'tokens': tokens_text(today.tokens),
+        'cost': format_money(today.cost_micros, account.currency),
+        'requests': f'{today.requests:,}',
+    }
+    for index, usage in enumerate(top):
+        texts[f'tokens-{index}'] = tokens_text(usage.tokens)
+        texts[f'cost-{index}'] = format_money(usage.cost_micros, account.currency, precise=usage.cost_micros < 10_000)
+    if more > 0:
+        texts['more'] = f'and {more} more models'
+    return shape, texts
 
 
 def usage_today_card(
     account: Account, today: UsageSummary, active_model: str | None, key: int | None = None, *, more: str = '/usage'
-) -> None:
+) -> Labels:
     """Today's totals and the five largest models; a model filters the dashboard, and `more` (a /usage link) opens
     today's full list."""
+    _, texts = usage_today_view(account, today, active_model)
+    labels: Labels = {}
     with card('Usage today', subtitle=f'since midnight, {account.timezone}'):
         with ui.row().classes('w-full gap-6'):
-            _figure(tokens_text(today.tokens), 'tokens')
-            _figure(format_money(today.cost_micros, account.currency), 'cost')
-            _figure(f'{today.requests:,}', 'requests')
+            for name in ('tokens', 'cost', 'requests'):
+                labels[name] = _figure(texts[name], name)
         if not today.by_model:
             ui.label('No generations yet today.').classes('text-sm lr-muted')
-            return
+            return labels
         with ui.column().classes('w-full gap-0 lr-usage-models'):
-            for usage in today.by_model[:5]:
+            for index, usage in enumerate(today.by_model[:5]):
                 selected = usage.model == active_model
                 keep = f'key={key}' if key else ''
                 query = keep if selected else '&'.join(filter(None, [f'model={quote(usage.model, safe="")}', keep]))
@@ -83,17 +110,17 @@ def usage_today_card(
                 set_props(link, title='Clear the filter' if selected else f'Show only {usage.model}')  # ingested name
                 with link, ui.row().classes('lr-usage-row flex-nowrap' + (' lr-usage-row-active' if selected else '')):
                     ui.label(display_name(usage.model)).classes('truncate grow')
-                    ui.label(tokens_text(usage.tokens)).classes('w-16 text-right tabular-nums')
-                    ui.label(
-                        format_money(usage.cost_micros, account.currency, precise=usage.cost_micros < 10_000)
-                    ).classes('w-20 text-right tabular-nums')
-            if len(today.by_model) > 5:
-                ui.link(f'and {len(today.by_model) - 5} more models', more).classes('text-xs pt-1 px-2').mark(
-                    'more-models'
-                )
+                    labels[f'tokens-{index}'] = ui.label(texts[f'tokens-{index}']).classes(
+                        'w-16 text-right tabular-nums'
+                    )
+                    labels[f'cost-{index}'] = ui.label(texts[f'cost-{index}']).classes('w-20 text-right tabular-nums')
+            if 'more' in texts:
+                labels['more'] = ui.link(texts['more'], more).classes('text-xs pt-1 px-2').mark('more-models')
+    return labels
 
 
-def _figure(value: str, label: str) -> None:
+def _figure(value: str, label: str) -> ui.label:
     with ui.column().classes('gap-0'):
-        ui.label(value).classes('text-xl font-semibold tabular-nums')
+        shown = ui.label(value).classes('text-xl font-semibold tabular-nums')
         ui.label(label).classes('text-xs lr-muted')
+    return shown

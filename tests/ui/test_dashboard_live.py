@@ -9,11 +9,13 @@ import time
 from nicegui import ui
 from nicegui.testing import User
 
+from components.eco_panel import eco_view
 from components.live import INTERVAL, hub
 from services import db
 from services.account.accounts import current_account
 from services.billing.ledger import credit_balance
 from services.money import format_money
+from services.usage.landing import load_landing
 from services.usage.totals import recent_generations, spent_this_month
 from tests.support import factories
 from tests.support.live_pages import eventually
@@ -121,3 +123,42 @@ async def test_a_top_up_in_another_tab_moves_the_balance(user: User):
         assert _text(user, 'balance') == format_money(balance, 'USD')
 
     await _until(shown)
+
+
+async def test_figures_change_in_place_and_the_card_is_drawn_again_only_when_its_shape_changes(user: User):
+    """Traffic moves the balance, Usage today's figures and the eco panel's figures: the same labels show the
+    new texts (no card is made again). A model entering Usage today's list changes the card's shape: it is
+    drawn again, with the new row."""
+    account = _seed()
+    await user.open('/dashboard')
+    balance_label = user.find(marker='balance').elements.pop()
+    model_row = user.find(marker='usage-openai/gpt-4o-mini').elements.pop()
+    eco_figure = _eco_actual_energy(user)
+    before = (balance_label.text, eco_figure.text)
+    factories.generation(account, model='openai/gpt-4o-mini', prompt_tokens=900_000, completion_tokens=300_000)
+    with db.read_scope() as session:
+        fresh = current_account(session)
+        balance = credit_balance(session, fresh)
+        impact = load_landing(fresh.id).impact
+    expected_energy = eco_view(impact)[1]['actual-energy']
+
+    def moved() -> None:
+        assert _text(user, 'balance') == format_money(balance, 'USD')
+        assert _eco_actual_energy(user).text == expected_energy
+
+    await _until(moved)
+    assert (balance_label.text, eco_figure.text) != before
+    assert user.find(marker='balance').elements.pop() is balance_label  # updated in place
+    assert _eco_actual_energy(user) is eco_figure
+    assert user.find(marker='usage-openai/gpt-4o-mini').elements.pop() is model_row
+
+    factories.generation(account, model='mistral/mistral-small')  # a second model: a new row in Usage today
+    await user.should_see(marker='usage-mistral/mistral-small', retries=30)
+    assert user.find(marker='balance').elements.pop() is balance_label  # the other cards kept their shape
+    assert model_row.is_deleted  # Usage today was drawn again
+
+
+def _eco_actual_energy(user: User) -> ui.label:
+    """The eco panel's figure of this window's energy."""
+    (column,) = [e for e in user.find(ui.column).elements if 'lr-eco-actual-energy' in e.classes]
+    return column.default_slot.children[0]
