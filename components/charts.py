@@ -7,6 +7,7 @@ from functools import partial
 
 import plotly.graph_objects as go
 from nicegui import ui
+from nicegui.element import Element
 
 from components.live import shared_render
 from components.widgets import card
@@ -151,7 +152,20 @@ def top_models_figure(account: Account, usages: list[ModelUsage], metric: str, l
 
 def plotly_chart(figure: go.Figure) -> ui.plotly:
     """A chart without Plotly's mode bar (it covers titles on a phone)."""
-    return ui.plotly(_with_config(figure))
+    return Chart(_with_config(figure))
+
+
+class Chart(ui.plotly):
+    """ui.plotly, its figure (a dict, never changed once handed over) kept as it is.
+
+    ui.plotly puts its figure into the element's props, which copy every nested dict and list of it into an
+    observable one with a change handler each. For a live chart updated every second on many open pages that
+    copy cost more than the rest of the page's update; the figure of a live page is shared by every open page
+    of its view (components/live.py, shared_render) and never changed, so it needs no watching."""
+
+    def update(self) -> None:
+        dict.__setitem__(self._props, 'options', self._get_figure_json())  # not observed: see the class
+        Element.update(self)
 
 
 def _with_config(figure: go.Figure) -> dict:
