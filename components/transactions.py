@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from nicegui import ui
 
-from components.live import shared_render
+from components.live import set_shared_prop, shared_render
 from components.widgets import header_link
 from services.models import Account, Generation
 from services.money import format_money
@@ -123,7 +123,7 @@ class RecentTransactions:
                     self.subtitle = ui.label().classes('text-xs lr-muted')
                     if view_all:
                         header_link('View all', view_all).mark('link-recent-transactions')
-            self.table = ui.table(columns=columns('g'), rows=[], row_key='id')
+            self.table = ui.table(columns=columns('g'), rows=[], row_key='id')  # rows: see show()
             self.table.props('flat dense hide-pagination :pagination="{rowsPerPage: 0}"').classes(
                 'w-full lr-transactions max-md:hidden'
             )
@@ -133,6 +133,7 @@ class RecentTransactions:
             self.empty = ui.label('No generations yet. Record one through the API and it will show here.')
             self.empty.classes('lr-muted px-4 pb-4')
         self.shown: list[str] = []
+        self.unit = 'g'
         self.show(account, generations, first=True)
 
     def show(self, account: Account, generations: list[Generation], *, first: bool = False) -> None:
@@ -145,9 +146,9 @@ class RecentTransactions:
         rows = [row | {'fresh': not first and row['id'] not in before} for row in shared]  # new ones slide in
         fresh = frozenset(row['id'] for row in rows if row['fresh'])
         self.subtitle.set_text(f'last {len(generations)} generations · times in {account.timezone}')
-        self.table.columns = columns(unit)
-        self.table.rows = rows
-        self.table.update()
+        if unit != self.unit:
+            self.table.columns, self.unit = columns(unit), unit
+        set_shared_prop(self.table, 'rows', rows)
         self.phone.set_content(
             shared_render(
                 generations, ('phone', account.timezone, fresh, self.back), lambda: _phone_items(rows, unit, self.back)
