@@ -119,10 +119,12 @@ def mobile(browser):
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Save a screenshot. A full-page one may first shrink the window to measure the page, which re-creates
+    the table rows and drops the keyboard focus: take what shows a focus with `full_page=False`."""
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f'{name}.png'
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

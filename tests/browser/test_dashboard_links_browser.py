@@ -80,7 +80,7 @@ def test_a_row_opens_with_tab_and_enter_and_leads_back_to_the_filtered_dashboard
         assert page.evaluate('getComputedStyle(document.activeElement).outlineStyle') == 'solid'
     else:
         assert 'inset' in page.evaluate('getComputedStyle(document.activeElement.cells[0]).boxShadow')
-    screenshot(page, f'dashboard-row-focus-{"mobile" if phone else "desktop"}')
+    screenshot(page, f'dashboard-row-focus-{"mobile" if phone else "desktop"}', full_page=False)
     page.keyboard.press('Enter')
     page.wait_for_url('**/transactions/gen-*')
     assert _query(page.url) == {'back': f'/dashboard?model={model}'}
