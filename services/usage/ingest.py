@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import insert
+from sqlalchemy import ARRAY, String, func, insert, literal, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -165,15 +165,36 @@ def find_existing(
 def find_existing_many(
     session: Session, account_id: int, wanted: list[tuple[str | None, str | None]]
 ) -> list[Generation | None]:
-    """`find_existing` for many (idempotency key, external id) pairs with two queries in all."""
+    """`find_existing` for many (idempotency key, external id) pairs, a few queries in all."""
     found: dict[tuple[str, str], Generation] = {}
+    postgres = session.get_bind().dialect.name == 'postgresql'
     for name, column in (('idempotency', Generation.idempotency_key), ('external', Generation.external_id)):
         values = {pair[name == 'external'] for pair in wanted} - {None, ''}
         for chunk in _chunks(sorted(values), 500):
-            query = select(Generation).where(Generation.account_id == account_id, column.in_(chunk))
+            if postgres:
+                query = select(Generation).where(Generation.id.in_(_ids_by_unique_key(account_id, column, chunk)))
+            else:
+                query = select(Generation).where(Generation.account_id == account_id, column.in_(chunk))
             for g in session.exec(query):
                 found[(name, getattr(g, column.key))] = g
     return [found.get(('idempotency', i)) or found.get(('external', e)) for i, e in wanted]
+
+
+def _ids_by_unique_key(account_id: int, column, values: list[str]):
+    """The ids of the account's generations whose `column` (a unique key with the account) is one of `values`,
+    one lookup of the unique index per value. `account_id = $1 AND column IN (...)` is planned once for every
+    account (a prepared statement's generic plan): on a table without statistics yet (a new database filling
+    up fast, before autovacuum's first ANALYZE) PostgreSQL takes the account's index for it and filters every
+    row of the account, a cost that grows with each batch. A lookup per value by the whole key cannot be
+    planned that way."""
+    wanted = func.unnest(literal(values, ARRAY(String))).table_valued('value').render_derived(name='wanted')
+    match = (
+        select(Generation.id)
+        .where(Generation.account_id == account_id, column == wanted.c.value)
+        .limit(1)  # keeps the lookup a subquery run per value, never a join the planner could turn around
+        .lateral('match')
+    )
+    return select(match.c.id).select_from(wanted).join(match, true())
 
 
 def _chunks(values: list[str], size: int):

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import event, text
 
 from services.billing.ledger import credit_balance
@@ -114,3 +115,66 @@ def test_api_listing_export_and_retry_queries_use_indexes(session, account):
     for statement, parameters in statements:
         plan = _plan(session, dialect, statement, parameters)
         assert not _full_scan(dialect, plan), f'{statement}\n{plan}'
+
+
+def test_batch_retry_lookup_takes_the_unique_keys_on_a_new_postgres_database(session, account):
+    """The batch ingest's retry lookup, planned once for every account (a prepared statement's generic plan)
+    on a table that has no statistics yet, as a new database filling up fast has before autovacuum's first
+    ANALYZE: each value is looked up through its unique index, never by filtering every row of the account
+    (which made each batch slower than the one before)."""
+    from sqlalchemy import literal_column, select
+    from sqlalchemy.dialects.postgresql import asyncpg
+
+    from services.models import Generation
+    from services.usage.ingest import find_existing_many
+
+    if session.get_bind().dialect.name != 'postgresql':
+        pytest.skip('a PostgreSQL planner matter')
+    offer = get_catalog().offers[0]
+    record_generation(session, account, {'model': offer.model, 'prompt_tokens': 1, 'completion_tokens': 5})
+    columns = Generation.__table__.c
+    copies = {
+        'id': literal_column("'gen-copy-' || n"),
+        'external_id': literal_column("'x' || n"),
+        'idempotency_key': literal_column("'k' || n"),
+    }
+    source = select(*[copies.get(c.name, c) for c in columns]).select_from(
+        Generation.__table__.join(text('generate_series(1, 3000) AS n'), text('true'))
+    )
+    session.execute(Generation.__table__.insert().from_select([c.name for c in columns], source))
+    session.commit()
+    assert session.execute(text("SELECT count(*) FROM pg_stats WHERE tablename = 'generation'")).scalar() == 0
+
+    queries = []
+    engine = session.get_bind()
+
+    def capture(_conn, clause, _multiparams, _params, _options):
+        queries.append(clause)
+
+    event.listen(engine, 'before_execute', capture)
+    try:
+        find_existing_many(session, account.id, [('k1', 'x2'), (None, 'x3')])
+    finally:
+        event.remove(engine, 'before_execute', capture)
+    assert len(queries) == 2  # one per unique key (and nothing found: no load by id)
+    connection = session.connection()
+    connection.execute(text('SET plan_cache_mode = force_generic_plan'))
+    for number, query in enumerate(queries):
+        # $n placeholders, to PREPARE it as the driver does
+        compiled = query.compile(dialect=asyncpg.dialect(), compile_kwargs={'render_postcompile': True})
+        connection.exec_driver_sql(f'PREPARE lookup{number} AS {compiled.string}')
+        values = ', '.join(_literal(compiled.params[name]) for name in compiled.positiontup)
+        explained = connection.exec_driver_sql(f'EXPLAIN EXECUTE lookup{number}({values})')
+        plan = '\n'.join(row[0] for row in explained)
+        scans = [line for line in plan.splitlines() if ' on generation' in line]
+        assert scans and all(('uq_generation_' in line or 'generation_pkey' in line) for line in scans), plan
+    session.rollback()
+
+
+def _literal(value) -> str:
+    """A value of the test's statements as SQL text (EXECUTE takes no parameters of the driver's)."""
+    if isinstance(value, list):
+        return f'ARRAY[{", ".join(map(_literal, value))}]::varchar[]'
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(int(value))
