@@ -1,15 +1,29 @@
-"""Money: integer micro-units (1e-6) of a currency, never floats. Formatting goes through babel."""
+"""Money: integer micro-units (1e-6) of a currency, never floats. Formatting goes through babel.
+
+How amounts read (one rule for every page): a single amount (a balance, a total, a top-up) shows in its
+currency's own decimals (cents); amounts shown together (a column, a card's list) share one number of
+decimals, the currency's unless the smallest of them is below its smallest unit (a cent), then enough for
+that one to keep two significant digits, at most six (the stored micro-units). Rounding is half up, once,
+from the exact stored amount.
+"""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from collections.abc import Callable, Iterable
+from copy import copy
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_symbol
+from babel import Locale
+from babel.numbers import NumberPattern, format_currency, get_currency_precision, get_currency_symbol, parse_pattern
 
 from services.catalog import Catalog, Offer
 from services.errors import InvalidInput
 
 MICROS = 1_000_000
+MICRO_DECIMALS = 6  # the stored precision
+SIGNIFICANT = 2  # digits kept of the smallest amount of a column below a cent
+ROUNDING = ROUND_HALF_UP  # the stated rule for every amount shown
 
 
 class MoneyError(InvalidInput, ValueError):
@@ -63,11 +77,57 @@ def decimal_string(micros: int) -> str:
 
 
 def format_money(micros: int, currency: str, *, precise: bool = False, locale: str = 'en_US') -> str:
-    """'$1,234.56'; `precise` keeps up to 6 decimals for small per-request amounts ('$0.000266')."""
-    amount = to_decimal(micros)
+    """'$1,234.56' (the currency's decimals, rounded half up); `precise` shows the exact stored amount with up
+    to 6 decimals ('$0.000266'), for one generation's own record."""
     if precise:
-        return format_currency(amount, currency, format='¤#,##0.00####', locale=locale, currency_digits=False)
-    return format_currency(amount, currency, locale=locale)
+        return format_currency(
+            to_decimal(micros), currency, format='¤#,##0.00####', locale=locale, currency_digits=False
+        )
+    return format_amount(micros, currency, currency_decimals(currency), locale=locale)
+
+
+def currency_decimals(currency: str) -> int:
+    """The decimals of the currency's smallest unit: 2 for USD, 0 for JPY, 3 for KWD."""
+    return get_currency_precision(currency)
+
+
+def round_to_currency(micros: int, currency: str) -> int:
+    """The amount rounded half up to the currency's smallest unit (a cent), still in micro-units."""
+    unit = MICROS // 10 ** currency_decimals(currency)
+    return int((Decimal(micros) / unit).quantize(Decimal(1), rounding=ROUNDING)) * unit
+
+
+def column_decimals(amounts: Iterable[int], currency: str) -> int:
+    """The one number of decimals of amounts shown together (see the module's rule)."""
+    base = currency_decimals(currency)
+    smallest = min((abs(a) for a in amounts if a), default=0)
+    if not smallest or smallest >= MICROS // 10**base:
+        return base
+    first = MICRO_DECIMALS + 1 - len(str(smallest))  # the decimal place of its first significant digit
+    return max(base, min(MICRO_DECIMALS, first + SIGNIFICANT - 1))
+
+
+def format_amount(micros: int, currency: str, decimals: int, *, locale: str = 'en_US') -> str:
+    """The amount with exactly `decimals` decimals, rounded half up, in the locale's currency pattern:
+    '$0.00131', '0,00131 €'."""
+    amount = to_decimal(micros).quantize(Decimal(1).scaleb(-decimals), rounding=ROUNDING)
+    locale_, pattern = _currency_pattern(locale, decimals)
+    return pattern.apply(amount, locale_, currency=currency, currency_digits=False)
+
+
+@lru_cache(maxsize=64)
+def _currency_pattern(locale: str, decimals: int) -> tuple[Locale, NumberPattern]:
+    """The locale's standard currency pattern with exactly `decimals` decimals (the amount is already rounded)."""
+    parsed = Locale.parse(locale)
+    pattern = copy(parse_pattern(parsed.currency_formats['standard']))
+    pattern.frac_prec = (decimals, decimals)
+    return parsed, pattern
+
+
+def money_column(amounts: Iterable[int], currency: str, *, locale: str = 'en_US') -> Callable[[int], str]:
+    """The formatter of a column (or list) of these amounts: every one with the same decimals."""
+    decimals = column_decimals(amounts, currency)
+    return lambda micros: format_amount(micros, currency, decimals, locale=locale)
 
 
 def currency_symbol(currency: str, locale: str = 'en_US') -> str:
