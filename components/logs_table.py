@@ -18,7 +18,7 @@ from nicegui import run, ui
 
 from services import db
 from services.models import Account
-from services.money import format_money
+from services.money import MICRO_DECIMALS, format_amount
 from services.timeutil import format_local
 from services.usage.generations import encode_cursor
 from services.usage.logs import LogPage, LogQuery, LogRow, log_page
@@ -102,7 +102,7 @@ def row_html(row: LogRow, zone: str, back: str, *, fresh: bool = False) -> str:
     tokens = f'{row.total_tokens:,}'
     html += f'<span class="lr-log-num lr-log-tokens">{tokens}<span class="lr-log-unit"> tokens</span></span>'
     for name, text in (
-        ('cost', format_money(row.cost_micros, row.currency, precise=True)),
+        ('cost', format_amount(row.cost_micros, row.currency, MICRO_DECIMALS)),  # exact, aligned across pages
         ('latency', ms_text(row.latency_ms)),
         ('ttft', ms_text(row.ttft_ms)),
     ):

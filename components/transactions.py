@@ -11,9 +11,9 @@ from nicegui import ui
 from components.live import set_shared_prop, shared_render
 from components.widgets import header_link
 from services.models import Account, Generation
-from services.money import format_money
+from services.money import column_decimals, format_amount
 from services.timeutil import format_local
-from services.units import carbon_number, carbon_unit, tokens_text
+from services.units import carbon_numbers, carbon_unit, tokens_text
 
 NARROW_HIDDEN = 'max-md:hidden'  # fewer columns on a phone
 BACK_TARGETS = {'/dashboard': '← Dashboard', '/logs': '← Logs', '/usage': '← Usage'}  # where `back` may lead
@@ -87,7 +87,10 @@ def columns(unit: str) -> list[dict]:
 
 
 def transaction_rows(account: Account, generations: list[Generation], unit: str) -> list[dict]:
-    """One row per generation; 'carbon' is a number in `unit` (every row the same unit)."""
+    """One row per generation; 'carbon' is a number in `unit`, and each of 'cost' and 'carbon' has the same
+    decimals in every row (they align on the decimal point)."""
+    decimals = column_decimals((g.cost_micros for g in generations), account.currency)
+    carbon = carbon_numbers((g.carbon_g for g in generations), unit)
     return [
         {
             'id': g.id,
@@ -96,10 +99,10 @@ def transaction_rows(account: Account, generations: list[Generation], unit: str)
             'provider': g.provider,
             'region': g.region,
             'tokens': tokens_text(g.total_tokens, exact=True),
-            'cost': format_money(g.cost_micros, g.currency, precise=True),
-            'carbon': carbon_number(g.carbon_g, unit),
+            'cost': format_amount(g.cost_micros, g.currency, decimals),
+            'carbon': carbon_text,
         }
-        for g in generations
+        for g, carbon_text in zip(generations, carbon, strict=True)
     ]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from components.safe import set_props
-from services.money import format_money
+from services.money import column_decimals, format_amount
 from services.units import carbon_text, carbon_unit, energy_text, energy_unit
 from services.usage.explorer import Exploration, GroupTotal
 
@@ -82,7 +82,7 @@ def value_text(exploration: Exploration, value: int | float) -> str:
     energy, carbon = _units(exploration)
     metric = exploration.metric
     if metric == 'cost':
-        return format_money(int(value), exploration.currency, precise=abs(int(value)) < 10_000)
+        return _cost_text(exploration, int(value))
     if metric == 'energy':
         return energy_text(value, energy)
     if metric == 'carbon':
@@ -124,8 +124,14 @@ def _row(
 
 def _extra_text(exploration: Exploration, metric: str, value: int) -> str:
     if metric == 'cost':
-        return format_money(value, exploration.currency, precise=abs(value) < 10_000)
+        return _cost_text(exploration, value)
     return f'{value:,}'
+
+
+def _cost_text(exploration: Exploration, micros: int) -> str:
+    """A cost of the table: every cost of the table (groups and total) with the same decimals."""
+    decimals = column_decimals((g.cost_micros for g in exploration.groups), exploration.currency)
+    return format_amount(micros, exploration.currency, decimals)
 
 
 def _units(exploration: Exploration) -> tuple[str, str]:

@@ -73,19 +73,29 @@ def carbon_range_text(low: float, high: float, unit: str | None = None) -> str:
 def number_text(x: float) -> str:
     """A value already in its display unit: no decimals from 10, two from 0.1, three from 0.01, then two
     significant digits (at most six decimals)."""
-    size = abs(x)
-    if size >= 10:
-        decimals = 0
-    elif size >= 0.1:
-        decimals = 2
-    elif size >= 0.01:
-        decimals = 3
-    elif size == 0:
+    if x == 0:
         return '0'
-    else:
-        decimals = min(MAX_DECIMALS, 1 - math.floor(math.log10(size)))
-    text = f'{x:,.{decimals}f}'
+    text = f'{x:,.{_decimals(abs(x))}f}'
     return '0' if text.strip('-0.,') == '' else text
+
+
+def carbon_numbers(grams: Iterable[float], unit: str) -> list[str]:
+    """The numbers of a column of carbon masses in one unit (from carbon_unit), all with the same decimals
+    (those number_text gives the smallest one other than zero), so they align on the decimal point."""
+    values = [g / CARBON_UNITS[unit] for g in grams]
+    decimals = max((_decimals(abs(v)) for v in values if v), default=0)
+    return [f'{v:,.{decimals}f}' for v in values]
+
+
+def _decimals(size: float) -> int:
+    """number_text's decimals for a value of this size (> 0)."""
+    if size >= 10:
+        return 0
+    if size >= 0.1:
+        return 2
+    if size >= 0.01:
+        return 3
+    return min(MAX_DECIMALS, 1 - math.floor(math.log10(size)))
 
 
 def _unit(values: Iterable[float], units: dict[str, float]) -> str:

@@ -80,3 +80,18 @@ def test_every_figure_of_a_set_reads_back_within_its_last_digit(values):
         assert abs(back - value) <= tolerance * 1.000001, (value, printed, unit)
         assert carbon_text(value, unit).endswith(f' {unit}')
     assert energy_unit(values) in ENERGY_UNITS
+
+
+def test_a_carbon_column_shares_its_decimals_so_it_aligns_on_the_point():
+    from services.units import carbon_numbers
+
+    assert carbon_numbers([0.0069, 0.092, 0.17, 0.88, 0], 'g CO2e') == [
+        '0.0069',
+        '0.0920',
+        '0.1700',
+        '0.8800',
+        '0.0000',
+    ]
+    assert carbon_numbers([1500.0, 12_000.0], 'kg CO2e') == ['1.50', '12.00']  # 1.5 kg: two decimals, for both
+    assert carbon_numbers([0.0], 'g CO2e') == ['0'] and carbon_numbers([], 'mg CO2e') == []
+    assert carbon_numbers([0.0004567, 0.000012], 'mg CO2e') == ['0.457', '0.012']  # in mg: 0.012 keeps two digits

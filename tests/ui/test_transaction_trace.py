@@ -14,7 +14,7 @@ from services import db
 from services.account.accounts import create_account, current_account
 from services.catalog import get_catalog
 from services.models import Generation
-from services.money import format_money
+from services.money import column_decimals, format_amount, format_money
 from services.usage.ingest import record_generation
 
 MODEL = 'openai/gpt-4o-mini'
@@ -187,9 +187,13 @@ async def test_a_cancelled_stream_says_so_with_its_estimated_tokens_and_cost(use
     assert trace_rows(user)['us-east-1']['icon'] == 'check_circle'  # it answered; the client left
 
     await user.open('/dashboard')
-    row = next(r for r in user.find(ui.table).elements.pop().rows if r['id'] == g.id)
+    table = user.find(ui.table).elements.pop()
+    row = next(r for r in table.rows if r['id'] == g.id)
     assert row['model'] == f'{MODEL} (cancelled)'
-    assert row['cost'] == cost
+    with db.session_scope() as session:  # the column's decimals: those of every cost it shows
+        shown = session.exec(select(Generation.cost_micros).where(Generation.id.in_([r['id'] for r in table.rows])))
+        decimals = column_decimals(shown.all(), record.currency)
+    assert row['cost'] == format_amount(156, record.currency, decimals)
 
 
 async def test_one_answered_attempt_has_no_attempts_section_and_older_traces_keep_their_ttft(user: User):
