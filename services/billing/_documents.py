@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from services import units
 from services.billing import _pdf_layout as layout
+from services.money import round_to_currency
 from services.timeutil import local
 
 
@@ -91,6 +92,7 @@ ESTIMATE_NOTE = (
     "that electricity on the grid of the region that served each request, plus the requests' share of the "
     "hardware's manufacturing. Networks and your own devices are not counted."
 )
+ROUNDING_LABEL = 'Rounding'  # the line that makes amounts rounded one by one add up as printed
 LEGACY_NOTE = 'Requests recorded with eco-1 count neither their prompt tokens nor manufacturing.'
 ISSUED_BEFORE_MANUFACTURING_NOTE = (  # the note of statements issued before manufacturing was counted (unchanged)
     'These figures are estimates: they cover the electricity used to generate the output tokens of your requests '
@@ -184,20 +186,19 @@ def _usage(pdf: layout.DocumentPDF, doc: InvoiceDoc) -> None:
         layout.note(pdf, 'No usage in this period.')
         pdf.ln(6)
         return
+    rounded = [round_to_currency(line.cost_micros, doc.currency) for line in doc.lines]
     rows = [
-        (
-            line.model,
-            layout.count_text(line.requests),
-            layout.count_text(line.tokens),
-            layout.money(line.cost_micros, doc.currency),
-        )
-        for line in doc.lines
+        (line.model, layout.count_text(line.requests), layout.count_text(line.tokens), layout.money(cost, doc.currency))
+        for line, cost in zip(doc.lines, rounded, strict=True)
     ]
+    usage = round_to_currency(doc.usage_micros, doc.currency)  # the exact total, rounded once
+    if usage != sum(rounded):  # each line rounded on its own: the difference, so that the column adds up
+        rows.append((ROUNDING_LABEL, '', '', layout.money(usage - sum(rounded), doc.currency)))
     total = (
         'Total usage',
         layout.count_text(sum(line.requests for line in doc.lines)),
         layout.count_text(sum(line.tokens for line in doc.lines)),
-        layout.money(doc.usage_micros, doc.currency),
+        layout.money(usage, doc.currency),
     )
     layout.data_table(
         pdf,
@@ -234,18 +235,23 @@ def _top_ups(pdf: layout.DocumentPDF, doc: InvoiceDoc) -> None:
 
 
 def _summary(pdf: layout.DocumentPDF, doc: InvoiceDoc) -> None:
+    """Opening + top-ups − usage = closing, each rounded once from its exact amount; a rounding line when the
+    rounded figures would not add up as printed."""
     layout.section(pdf, 'Summary', keep_with=60)
-    layout.summary(
-        pdf,
-        [
-            ('Opening balance', layout.money(doc.opening_micros, doc.currency)),
-            ('+ Top-ups', layout.money(doc.top_ups_micros, doc.currency)),
-            ('− Usage', layout.money(doc.usage_micros, doc.currency)),
-            ('= Closing balance', layout.money(doc.closing_micros, doc.currency)),
-        ],
-        emphasis_from=3,
+    opening, top_ups, usage, closing = (
+        round_to_currency(micros, doc.currency)
+        for micros in (doc.opening_micros, doc.top_ups_micros, doc.usage_micros, doc.closing_micros)
     )
-    layout.highlight(pdf, 'Total for the period', layout.money(doc.usage_micros, doc.currency))
+    rows = [
+        ('Opening balance', layout.money(opening, doc.currency)),
+        ('+ Top-ups', layout.money(top_ups, doc.currency)),
+        ('− Usage', layout.money(usage, doc.currency)),
+    ]
+    if closing != opening + top_ups - usage:
+        rows.append((f'± {ROUNDING_LABEL}', layout.money(closing - (opening + top_ups - usage), doc.currency)))
+    rows.append(('= Closing balance', layout.money(closing, doc.currency)))
+    layout.summary(pdf, rows, emphasis_from=len(rows) - 1)
+    layout.highlight(pdf, 'Total for the period', layout.money(usage, doc.currency))
 
 
 def _emissions(pdf: layout.DocumentPDF, emissions: Emissions) -> None:

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel.dates import format_date
-from babel.numbers import get_currency_precision
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
@@ -210,10 +209,9 @@ def note(pdf: FPDF, text: str) -> None:
 
 
 def money(micros: int, currency: str) -> str:
-    """format_money, switching to its precise form only when rounding to the currency's digits would lose value."""
-    digits = get_currency_precision(currency)
-    exact = micros % 10 ** max(0, 6 - digits) == 0
-    return format_money(micros, currency, precise=not exact, locale=LOCALE)
+    """An amount of a document in the currency's own decimals, rounded half up (see services/money.py). The
+    documents print rounded amounts that add up: see round_to_currency where they are laid out."""
+    return format_money(micros, currency, locale=LOCALE)
 
 
 def day_text(day: date) -> str:

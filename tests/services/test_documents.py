@@ -291,9 +291,82 @@ def test_overdrawn_draft_prints_a_minus_sign_and_is_marked():
     assert 'Draft invoice — not final' in text
     assert 'this document is not a final invoice' in text
     assert 'No top-ups in this period' in text
-    assert '€0.000266' in text  # a sub-cent line is printed exactly, not rounded to €0.00
-    assert '€24.999734' in text
+    usage = _block(text, 'Usage', 'Top-ups')  # €24.999734 and €0.000266, each in cents, add up to €25.00
+    assert usage.splitlines()[2:] == [
+        'openai/gpt-4o-mini 12,345 9,876,543 €25.00',
+        'mistralai/mistral-small 3 1,200 €0.00',
+        'Total usage 12,348 9,877,743 €25.00',
+    ]
     assert format_money(25_000_000, 'EUR') in text
+
+
+def _block(text: str, start: str, end: str) -> str:
+    return text[text.index(f'\n{start}\n') + 1 : text.index(f'\n{end}\n')]
+
+
+def _cents(line: str) -> int:
+    """The last amount of a printed line, in cents: '€1,230.80' -> 123080, '-€0.01' -> -1."""
+    amount = line.rsplit(' ', 1)[-1]
+    negative = amount.startswith('-')
+    cents = int(amount.lstrip('-€').replace(',', '').replace('.', ''))
+    return -cents if negative else cents
+
+
+def test_the_usage_column_adds_up_as_printed_with_a_rounding_line_when_needed():
+    lines = tuple(InvoiceLine(f'vendor/model-{i}', 1, 10, 1_004_999) for i in range(3))  # €1.004999 each
+    doc = dataclasses.replace(
+        sample_invoice(),
+        lines=lines,
+        top_ups=(),
+        top_ups_micros=0,
+        opening_micros=10_004_000,
+        usage_micros=3_014_997,
+        closing_micros=10_004_000 - 3_014_997,
+    )
+    usage = _block(pdf_text(render_invoice(doc)), 'Usage', 'Top-ups').splitlines()
+    assert usage[2:] == [
+        'vendor/model-0 1 10 €1.00',
+        'vendor/model-1 1 10 €1.00',
+        'vendor/model-2 1 10 €1.00',
+        'Rounding €0.01',  # €3.014997 rounds to €3.01, its lines to €1.00 each
+        'Total usage 3 30 €3.01',
+    ]
+    assert sum(_cents(line) for line in usage[2:-1]) == _cents(usage[-1])
+
+
+def test_the_summary_adds_up_as_printed_with_a_rounding_line_when_needed():
+    doc = dataclasses.replace(
+        overdrawn_draft(),
+        lines=(InvoiceLine('vendor/model', 1, 10, 1_005_000),),
+        usage_micros=1_005_000,
+        opening_micros=10_004_000,  # €10.004 -> €10.00, less €1.005 -> €1.01, leaves €8.999 -> €9.00
+        closing_micros=10_004_000 - 1_005_000,
+    )
+    text = pdf_text(render_invoice(doc))
+    summary = _block(text, 'Summary', 'Emissions statement').splitlines()
+    assert summary[1:6] == [
+        'Opening balance €10.00',
+        '+ Top-ups €0.00',
+        '− Usage €1.01',
+        '± Rounding €0.01',
+        '= Closing balance €9.00',
+    ]
+    opening, top_ups, usage, rounding, closing = map(_cents, summary[1:6])
+    assert opening + top_ups - usage + rounding == closing
+    assert 'Total for the period €1.01' in text
+
+
+def test_the_sample_invoice_adds_up_as_printed():
+    text = pdf_text(render_invoice(sample_invoice()))
+    usage = [line for line in _block(text, 'Usage', 'Top-ups').splitlines()[2:] if '€' in line]
+    assert sum(_cents(line) for line in usage[:-1]) == _cents(usage[-1]) == 4970
+    summary = _block(text, 'Summary', 'Emissions statement').splitlines()[1:]
+    figures = {line.rsplit(' ', 1)[0]: _cents(line) for line in summary if '€' in line}
+    rounding = figures.get('± Rounding', 0)
+    assert (
+        figures['Opening balance'] + figures['+ Top-ups'] - figures['− Usage'] + rounding
+        == figures['= Closing balance']
+    )
 
 
 def test_other_currencies_render():
