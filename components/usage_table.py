@@ -9,7 +9,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from components.safe import set_props
-from services.money import column_decimals, format_amount
+from services.money import format_total
 from services.units import carbon_text, carbon_unit, energy_text, energy_unit
 from services.usage.explorer import Exploration, GroupTotal
 
@@ -129,9 +129,8 @@ def _extra_text(exploration: Exploration, metric: str, value: int) -> str:
 
 
 def _cost_text(exploration: Exploration, micros: int) -> str:
-    """A cost of the table: every cost of the table (groups and total) with the same decimals."""
-    decimals = column_decimals((g.cost_micros for g in exploration.groups), exploration.currency)
-    return format_amount(micros, exploration.currency, decimals)
+    """A cost of the table: a total, in cents ('< $0.01' for a group too small for one)."""
+    return format_total(micros, exploration.currency)
 
 
 def _units(exploration: Exploration) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from components.live_slot import Labels, View
 from components.safe import set_props
 from services.catalog import display_name
 from services.models import Account
-from services.money import format_money, money_column
+from services.money import format_money, format_total
 from services.units import tokens_text
 from services.usage.dashboard import UsageSummary
 
@@ -78,10 +78,9 @@ def usage_today_view(account: Account, today: UsageSummary, active_model: str | 
         'cost': format_money(today.cost_micros, account.currency),
         'requests': f'{today.requests:,}',
     }
-    cost = money_column((u.cost_micros for u in top), account.currency)  # one number of decimals down the list
     for index, usage in enumerate(top):
         texts[f'tokens-{index}'] = tokens_text(usage.tokens)
-        texts[f'cost-{index}'] = cost(usage.cost_micros)
+        texts[f'cost-{index}'] = format_total(usage.cost_micros, account.currency)  # totals: cents
     if more > 0:
         texts['more'] = f'and {more} more models'
     return shape, texts

@@ -1,10 +1,10 @@
 """Money: integer micro-units (1e-6) of a currency, never floats. Formatting goes through babel.
 
-How amounts read (one rule for every page): a single amount (a balance, a total, a top-up) shows in its
-currency's own decimals (cents); amounts shown together (a column, a card's list) share one number of
-decimals, the currency's unless the smallest of them is below its smallest unit (a cent), then enough for
-that one to keep two significant digits, at most six (the stored micro-units). Rounding is half up, once,
-from the exact stored amount.
+How amounts read (one rule for every page): balances, totals and top-ups show in their currency's own
+decimals (cents), and a total above zero too small for a cent reads '< $0.01' (format_total). Per-request
+costs shown together (a column) share one number of decimals, the currency's unless the smallest of them is
+below its smallest unit (a cent), then enough for that one to keep two significant digits, at most six (the
+stored micro-units). Rounding is half up, once, from the exact stored amount.
 """
 
 from __future__ import annotations
@@ -84,6 +84,17 @@ def format_money(micros: int, currency: str, *, precise: bool = False, locale: s
             to_decimal(micros), currency, format='¤#,##0.00####', locale=locale, currency_digits=False
         )
     return format_amount(micros, currency, currency_decimals(currency), locale=locale)
+
+
+def format_total(micros: int, currency: str, *, locale: str = 'en_US') -> str:
+    """A total in the currency's decimals, like format_money, except that an amount other than zero that would
+    round to zero reads '< $0.01' (a refund, '> -$0.01'): never '$0.00' for something that cost something."""
+    decimals = currency_decimals(currency)
+    if micros and round_to_currency(micros, currency) == 0:
+        cent = MICROS // 10**decimals
+        bound = format_amount(cent if micros > 0 else -cent, currency, decimals, locale=locale)
+        return f'< {bound}' if micros > 0 else f'> {bound}'
+    return format_amount(micros, currency, decimals, locale=locale)
 
 
 def currency_decimals(currency: str) -> int:

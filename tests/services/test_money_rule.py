@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from services.catalog import get_catalog
-from services.money import column_decimals, currency_decimals, format_amount, format_money, money_column
+from services.money import (
+    column_decimals,
+    currency_decimals,
+    format_amount,
+    format_money,
+    format_total,
+    money_column,
+    round_to_currency,
+)
 
 
 def test_a_single_amount_shows_in_the_currencys_own_decimals_rounded_half_up():
@@ -74,3 +82,21 @@ def test_separators_follow_the_locale():
     assert format_money(1_234_567_891, 'EUR', locale='fr_FR') == '1\u202f234,57\xa0€'  # narrow space in thousands
     assert format_money(350_000, 'JPY', locale='ja_JP') == '￥0'
     assert money_column([350_000], 'JPY', locale='ja_JP')(350_000) == '￥0.35'
+
+
+def test_a_total_too_small_for_a_cent_never_reads_as_nothing():
+    assert format_total(1_500, 'USD') == '< $0.01'
+    assert format_total(4_999, 'USD') == '< $0.01'
+    assert format_total(5_000, 'USD') == '$0.01'
+    assert format_total(0, 'USD') == '$0.00'
+    assert format_total(-1_500, 'USD') == '> -$0.01'
+    assert format_total(350_000, 'JPY') == '< ¥1'
+    assert format_total(12_345_678, 'USD') == format_money(12_345_678, 'USD') == '$12.35'
+
+
+def test_rounding_to_the_currency_keeps_micro_units():
+    assert round_to_currency(1_004_999, 'USD') == 1_000_000
+    assert round_to_currency(1_005_000, 'USD') == 1_010_000
+    assert round_to_currency(-1_005_000, 'USD') == -1_010_000
+    assert round_to_currency(1_500_000, 'JPY') == 2_000_000
+    assert round_to_currency(1_234_567, 'KWD') == 1_235_000
