@@ -4,7 +4,8 @@ How amounts read (one rule for every page): balances, totals and top-ups show in
 decimals (cents), and a total above zero too small for a cent reads '< $0.01' (format_total). Per-request
 costs shown together (a column) share one number of decimals, the currency's unless the smallest of them is
 below its smallest unit (a cent), then enough for that one to keep two significant digits, at most six (the
-stored micro-units). Rounding is half up, once, from the exact stored amount.
+stored micro-units). One generation's own record shows its exact stored amount (format_money's `precise`).
+Rounding is half up, once, from the exact stored amount.
 """
 
 from __future__ import annotations
