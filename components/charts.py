@@ -13,7 +13,7 @@ from components.live import shared_render
 from components.widgets import card
 from services.catalog import display_name
 from services.models import Account
-from services.money import format_money
+from services.money import format_total
 from services.units import carbon_text, carbon_unit, tokens_text
 from services.usage.dashboard import ModelUsage, UsageSummary
 
@@ -120,7 +120,7 @@ def top_models_figure(account: Account, usages: list[ModelUsage], metric: str, l
                 [
                     r.model,
                     tokens_text(r.tokens),
-                    format_money(r.cost_micros, account.currency),
+                    format_total(r.cost_micros, account.currency),
                     f'{r.share:.1%}',
                     carbon_text(r.carbon_g),
                 ]

@@ -10,7 +10,7 @@ from services.account.accounts import get_account
 from services.keys.api_keys import key_status, list_keys
 from services.keys.spend import KeyMonth, month_usage_by_key
 from services.models import Account, ApiKey
-from services.money import format_money
+from services.money import format_money, format_total
 from services.timeutil import format_local
 from services.units import tokens_text
 
@@ -55,7 +55,7 @@ def key_row(account: Account, key: ApiKey, month: KeyMonth) -> dict:
         'models': _models_text(key.allowed_models),
         'created': format_local(key.created_at, zone),
         'last_used': format_local(key.last_used_at, zone) if key.last_used_at else 'never',
-        'cost': format_money(month.cost_micros, currency),
+        'cost': format_total(month.cost_micros, currency),
         'tokens': f'{tokens_text(month.tokens)} tokens',
         'status': status,
         'status_text': status.capitalize(),

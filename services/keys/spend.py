@@ -96,7 +96,7 @@ def reserve_spend(session: Session, account: Account, key: ApiKey, amount_micros
         raise SpendLimitReached(f'key "{key.name}" has used its monthly spend limit of {cap}')
     raise SpendLimitReached(
         f'key "{key.name}" has {format_money(limit - spent, account.currency)} left of its monthly spend limit '
-        f'of {cap}; this request costs {format_money(amount_micros, account.currency)}'
+        f'of {cap}; this request costs {format_money(amount_micros, account.currency, precise=True)}'
     )
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from services.catalog import display_name
 from services.models import Account, ApiKey, Invoice, Receipt
-from services.money import format_money
+from services.money import format_money, format_total
 from services.timeutil import format_local, local
 from services.units import carbon_range_text, carbon_text, carbon_unit, tokens_text
 
@@ -331,4 +331,4 @@ def _change(now: float, before: float) -> str:
 
 
 def _money(micros: int, currency: str) -> str:
-    return format_money(micros, currency, precise=0 < micros < 10_000)  # '$0.0021' rather than '$0.00'
+    return format_total(micros, currency)  # a week's spend: '< $0.01' rather than '$0.00'
