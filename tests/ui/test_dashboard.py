@@ -128,3 +128,29 @@ async def test_the_key_filter_from_the_keys_page(user: User):
     with db.session_scope() as session:
         expected = {g.id for g in session.exec(select(Generation).where(Generation.api_key_id == keys[1].id))}
     assert {row['id'] for row in rows} == expected and len(rows) == 3
+
+
+async def test_costs_read_by_one_rule_and_equal_the_database(user: User):
+    """Recent transactions: every cost with the same decimals (the column's), each the stored amount rounded
+    half up; Usage today: each model's total in cents, '< $0.01' for one too small for a cent."""
+    from services.money import column_decimals, format_amount, format_total
+
+    with db.session_scope() as session:
+        account = create_account(session, name='Acme', timezone='UTC')
+        for model, prompt, completion in (('openai/gpt-4o', 900, 900), ('openai/gpt-4o-mini', 3, 2)):
+            record_generation(
+                session, account, {'model': model, 'prompt_tokens': prompt, 'completion_tokens': completion}
+            )
+    await user.open('/dashboard')
+    rows = user.find(ui.table).elements.pop().rows
+    with db.session_scope() as session:
+        stored = {g.id: g for g in session.exec(select(Generation))}
+    decimals = column_decimals((g.cost_micros for g in stored.values()), 'USD')
+    assert decimals == 6  # gpt-4o-mini's 3 + 2 tokens cost $0.0000016: two significant digits need six
+    assert {row['cost'] for row in rows} == {format_amount(g.cost_micros, 'USD', 6) for g in stored.values()}
+    assert {len(row['cost'].split('.')[1]) for row in rows} == {6}
+    by_model = {g.model: g.cost_micros for g in stored.values()}
+    assert by_model['openai/gpt-4o'] >= 10_000 and 0 < by_model['openai/gpt-4o-mini'] < 5_000
+    costs = [label.text for label in user.find(ui.label).elements if label.text.startswith(('$', '< $'))]
+    assert format_total(by_model['openai/gpt-4o'], 'USD') in costs  # e.g. '$0.01' (cents)
+    assert '< $0.01' in costs  # gpt-4o-mini's day: more than nothing, less than a cent
