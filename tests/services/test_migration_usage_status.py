@@ -21,8 +21,8 @@ from tests.services.test_usage_status import _mixed_history
 TABLES = {'usage_hour': USAGE, 'usage_day': DAILY}
 
 
-def _seeded(database_url) -> int:
-    db.init_db(database_url)
+def _seeded(empty_database_url) -> int:
+    db.init_db(empty_database_url)
     with db.session_scope() as session:
         account = create_account(session, name='Before statuses', timezone='Europe/Paris')
         _mixed_history(session, account)
@@ -69,14 +69,14 @@ def _rounded_snapshot(snapshot: dict) -> dict:
     return {table: [_rounded(row) for row in rows] for table, rows in snapshot.items()}
 
 
-def test_the_upgrade_splits_rollups_by_status_as_a_rebuild_would(database_url):
-    account_id = _seeded(database_url)
+def test_the_upgrade_splits_rollups_by_status_as_a_rebuild_would(empty_database_url):
+    account_id = _seeded(empty_database_url)
     with db.session_scope() as session:
         incremental = _snapshot(session)
     _down_to_0014()
     for table, rollup in TABLES.items():
         assert _old_rows(table) == _merged(incremental[table], rollup) != []
-    assert db.init_db(database_url) is False  # the start-up upgrade, from 0014 to head
+    assert db.init_db(empty_database_url) is False  # the start-up upgrade, from 0014 to head
     with db.get_engine().connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
         constraints = {
@@ -93,8 +93,8 @@ def test_the_upgrade_splits_rollups_by_status_as_a_rebuild_would(database_url):
     assert statuses == {'completed', 'failed', 'cancelled'}
 
 
-def test_what_pruned_generations_left_stays_completed(database_url):
-    account_id = _seeded(database_url)
+def test_what_pruned_generations_left_stays_completed(empty_database_url):
+    account_id = _seeded(empty_database_url)
     horizon = (NOW - timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
     with db.session_scope() as session:
         before = _snapshot(session)
@@ -106,7 +106,7 @@ def test_what_pruned_generations_left_stays_completed(database_url):
         account.pruned_before = horizon
         session.add(account)
     _down_to_0014()
-    assert db.init_db(database_url) is False
+    assert db.init_db(empty_database_url) is False
     with db.session_scope() as session:
         upgraded = _snapshot(session)
         rebuild_rollups(session, account_id)

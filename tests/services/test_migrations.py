@@ -7,8 +7,8 @@ from sqlmodel import SQLModel
 from services import db
 
 
-def test_migrations_build_the_whole_schema_on_an_empty_database(database_url):
-    fresh = db.init_db(database_url)
+def test_migrations_build_the_whole_schema_on_an_empty_database(empty_database_url):
+    fresh = db.init_db(empty_database_url)
     engine = db.get_engine()
     assert fresh
     tables = set(inspect(engine).get_table_names())
@@ -26,13 +26,13 @@ def test_migrations_build_the_whole_schema_on_an_empty_database(database_url):
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
 
 
-def test_upgrading_again_is_a_no_op_that_keeps_data(database_url):
-    db.init_db(database_url)
+def test_upgrading_again_is_a_no_op_that_keeps_data(empty_database_url):
+    db.init_db(empty_database_url)
     with db.session_scope() as session:
         from services.account.accounts import create_account
 
         create_account(session, name='Keep me')
-    assert db.init_db(database_url) is False
+    assert db.init_db(empty_database_url) is False
     with db.session_scope() as session:
         from services.account.accounts import current_account
 
@@ -40,7 +40,7 @@ def test_upgrading_again_is_a_no_op_that_keeps_data(database_url):
 
 
 @pytest.mark.parametrize(('revision', 'table'), [('0007', 'route_hour'), ('0008', 'usage_day')])
-def test_a_new_rollup_is_filled_from_existing_data_by_its_migration(database_url, revision, table):
+def test_a_new_rollup_is_filled_from_existing_data_by_its_migration(empty_database_url, revision, table):
     from alembic import command
 
     from services.models import RouteHour, UsageDay
@@ -48,7 +48,7 @@ def test_a_new_rollup_is_filled_from_existing_data_by_its_migration(database_url
 
     model = {'route_hour': RouteHour, 'usage_day': UsageDay}[table]
 
-    db.init_db(database_url)
+    db.init_db(empty_database_url)
     with db.session_scope() as session:
         from services.account.accounts import create_account
 
@@ -76,7 +76,7 @@ def _rows(session, table, skip=frozenset()):
     )
 
 
-def test_upgrading_from_eco1_keeps_its_records_readable_with_empty_eco2_columns(database_url):
+def test_upgrading_from_eco1_keeps_its_records_readable_with_empty_eco2_columns(empty_database_url):
     """0011 -> 0012 on a database holding an eco-1 record and its rollups: nothing is lost, the new sums are 0
     and pue/grid_basis NULL, and the longer eco-2 stamp fits afterwards."""
     from datetime import UTC, datetime
@@ -87,7 +87,7 @@ def test_upgrading_from_eco1_keeps_its_records_readable_with_empty_eco2_columns(
     from services.account.accounts import create_account
     from services.models import Generation, UsageDay, UsageHour
 
-    db.init_db(database_url)
+    db.init_db(empty_database_url)
     with db.session_scope() as session:
         account_id = create_account(session, name='Eco-1 data').id
     engine = db.get_engine()
@@ -117,7 +117,7 @@ def test_upgrading_from_eco1_keeps_its_records_readable_with_empty_eco2_columns(
         connection.execute(insert(tables['generation']), record)
         connection.execute(insert(tables['usage_hour']), bucket | {'hour': at.replace(minute=0)})
         connection.execute(insert(tables['usage_day']), bucket | {'day': at.replace(hour=0, minute=0)})
-    assert db.init_db(database_url) is False  # the start-up upgrade, from 0011 to head
+    assert db.init_db(empty_database_url) is False  # the start-up upgrade, from 0011 to head
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
     with db.session_scope() as session:
