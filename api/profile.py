@@ -34,6 +34,10 @@ class ProfileOut(Out):
     )
     currencies: list[str] = Field(description='the currencies an account can use')
     timezone: str = Field(description='IANA time zone; "today" and "this month" start at its midnight')
+    locale: str | None = Field(
+        description='how numbers and money read, e.g. de_DE ("1.234,56 €"); null: the pages follow the '
+        "browser's language and PDFs and e-mails use en_US"
+    )
 
 
 class ProfileChanges(BaseModel):
@@ -50,6 +54,9 @@ class ProfileChanges(BaseModel):
         None, max_length=10, description='see `currencies`; refused once money has moved (see `currency_locked`)'
     )
     timezone: str = Field(None, max_length=64, description='an IANA time zone, e.g. Europe/Paris')
+    locale: str | None = Field(
+        None, max_length=35, description='a locale such as en_US, en_GB or de_DE; null follows the browser'
+    )
 
 
 class BaselineChoice(Out):
@@ -74,14 +81,14 @@ class BaselineIn(BaseModel):
     model: str = Field(max_length=120, description='a model id of the catalog; see GET /api/v1/models')
 
 
-@router.get('/profile', summary='The account profile: name, e-mail, currency, time zone (scope: read)')
+@router.get('/profile', summary='The account profile: name, e-mail, currency, time zone, locale (scope: read)')
 def get_profile(session: ReadSessionDep, key: ReadKey) -> ProfileOut:
     return _profile_out(session, account_of(session, key))
 
 
 @router.patch(
     '/profile',
-    summary='Change name, e-mail, currency or time zone; fields left out stay (scope: manage)',
+    summary='Change name, e-mail, currency, time zone or locale; fields left out stay (scope: manage)',
     description='The currency is fixed once the account has any top-up or usage: balances, receipts and issued '
     'invoices never change currency. Changing it then answers 409 `currency_locked` and writes nothing.',
     responses=CURRENCY_LOCKED,
@@ -94,6 +101,7 @@ def patch_profile(session: SessionDep, key: ManageKey, body: ProfileChanges) -> 
         'email': given.get('email', account.email),
         'currency': given.get('currency', account.currency),
         'timezone': given.get('timezone', account.timezone),
+        'locale': given.get('locale', account.locale),
     }
     try:
         account = update_profile(session, account, **values)
@@ -129,6 +137,7 @@ def _profile_out(session: Session, account: Account) -> ProfileOut:
         currency_locked=money_has_moved(session, account),
         currencies=get_catalog().currencies,
         timezone=account.timezone,
+        locale=account.locale,
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from components.widgets import card
+from services import locales
 from services.billing.payments import DEFAULT_GATEWAY
 from services.models import Account
 from services.money import format_money
@@ -39,11 +40,13 @@ def balance_card(
     account: Account, balance_micros: int, spent_month_micros: int, month_name: str, last_top_up: str | None
 ) -> None:
     """The dashboard's Credit balance figures, with a plain warning when the balance runs low."""
-    currency, threshold = account.currency, account.low_balance_threshold_micros
+    currency, threshold, loc = account.currency, account.low_balance_threshold_micros, locales.of(account)
     with card('Credit balance', subtitle=currency).classes('h-full'):
         colour = 'text-red-700' if balance_micros < 0 else ''
-        ui.label(format_money(balance_micros, currency)).classes(f'lr-big lr-balance {colour}').mark('balance')
-        ui.label(f'{format_money(spent_month_micros, currency)} spent in {month_name}').classes(
+        ui.label(format_money(balance_micros, currency, locale=loc)).classes(f'lr-big lr-balance {colour}').mark(
+            'balance'
+        )
+        ui.label(f'{format_money(spent_month_micros, currency, locale=loc)} spent in {month_name}').classes(
             'text-sm lr-muted'
         ).mark('spent-month')
         if balance_micros < threshold:
@@ -54,12 +57,13 @@ def balance_card(
             ):
                 ui.icon('warning', size='20px').classes('shrink-0 text-amber-700')
                 ui.label(
-                    f'Your balance is below your low-balance threshold of {format_money(threshold, currency)}. '
+                    'Your balance is below your low-balance threshold of '
+                    f'{format_money(threshold, currency, locale=loc)}. '
                     'Top up soon so your apps keep running.'
                 )
         with ui.column().classes('w-full gap-1 pt-3 mt-auto border-t border-slate-100'):
             fact('Last top-up', last_top_up or 'none yet')
-            fact('Low-balance warning', f'below {format_money(threshold, currency)}')
+            fact('Low-balance warning', f'below {format_money(threshold, currency, locale=loc)}')
 
 
 def fact(label: str, value: str) -> None:

@@ -11,10 +11,11 @@ from nicegui.element import Element
 
 from components.live import shared_render
 from components.widgets import card
+from services import locales
 from services.catalog import display_name
 from services.models import Account
 from services.money import format_total
-from services.units import carbon_text, carbon_unit, tokens_text
+from services.units import carbon_text, carbon_unit, percent_text, plotly_separators, tokens_text
 from services.usage.dashboard import ModelUsage, UsageSummary
 
 PLOTLY_CONFIG = {'displayModeBar': False, 'responsive': True}
@@ -107,7 +108,12 @@ def _open_model(args: object, models: set[str], usage_link: Callable[[str | None
 def top_models_figure(account: Account, usages: list[ModelUsage], metric: str, limit: int) -> go.Figure:
     key = (lambda u: u.tokens) if metric == 'tokens' else (lambda u: u.carbon_g)
     rows = list(reversed(sorted(usages, key=lambda u: (-key(u), u.model))[:limit]))  # first bar is drawn at the bottom
-    label = tokens_text if metric == 'tokens' else partial(carbon_text, unit=carbon_unit(r.carbon_g for r in rows))
+    loc = locales.of(account)
+    label = (
+        partial(tokens_text, locale=loc)
+        if metric == 'tokens'
+        else partial(carbon_text, unit=carbon_unit(r.carbon_g for r in rows), locale=loc)
+    )
     figure = go.Figure(
         go.Bar(
             x=[key(r) for r in rows],
@@ -119,10 +125,10 @@ def top_models_figure(account: Account, usages: list[ModelUsage], metric: str, l
             customdata=[
                 [
                     r.model,
-                    tokens_text(r.tokens),
-                    format_total(r.cost_micros, account.currency),
-                    f'{r.share:.1%}',
-                    carbon_text(r.carbon_g),
+                    tokens_text(r.tokens, locale=loc),
+                    format_total(r.cost_micros, account.currency, locale=loc),
+                    percent_text(r.share, 1, loc),
+                    carbon_text(r.carbon_g, locale=loc),
                 ]
                 for r in rows
             ],
@@ -138,6 +144,7 @@ def top_models_figure(account: Account, usages: list[ModelUsage], metric: str, l
         paper_bgcolor='rgba(0,0,0,0)',
         plot_bgcolor='rgba(0,0,0,0)',
         font={'family': 'Roboto, sans-serif', 'size': 12, 'color': '#344054'},
+        separators=plotly_separators(loc),
         xaxis={
             'title': {'text': 'Tokens' if metric == 'tokens' else 'Carbon (g CO2e)', 'standoff': 6},
             'tickformat': '~s',

@@ -3,14 +3,16 @@ range, and the verdict sentence the API returns too."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from nicegui import ui
 
 from components.live_slot import Labels, View
 from components.widgets import card
+from services import units
 from services.eco.impact import EcoImpact, caveat_anchor, caveat_text
-from services.units import carbon_range_text, carbon_text, energy_range_text, energy_text
+from services.units import count_text
 
 NO_BREAK_HYPHEN = re.compile(r'(?<=\w)-(?=\w)')
 TITLE = 'col-span-2 @md:col-span-1'  # a row's title: a line of its own in a narrow card
@@ -35,6 +37,9 @@ def eco_view(impact: EcoImpact) -> View:
         tuple(impact.caveats),
     )
     texts = {'summary': unbroken(impact.summary)}
+    loc = impact.locale
+    kinds = (units.energy_text, units.energy_range_text, units.carbon_text, units.carbon_range_text)
+    energy_text, energy_range_text, carbon_text, carbon_range_text = (functools.partial(f, locale=loc) for f in kinds)
     if c.requests:
         for name, span in spans.items():
             text, range_text = (
@@ -49,7 +54,8 @@ def eco_view(impact: EcoImpact) -> View:
         )
         if partial:
             texts['partial'] = (
-                f'Compared: {c.requests:,} of {impact.requests:,} requests. The whole window used '
+                f'Compared: {count_text(c.requests, loc)} of {count_text(impact.requests, loc)} requests. '
+                'The whole window used '
                 f'{energy_text(impact.energy_wh.value)} and {carbon_text(impact.carbon_g.value)}.'
             )
     else:

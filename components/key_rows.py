@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services import db
+from services import db, locales
 from services.account.accounts import get_account
 from services.keys.api_keys import key_status, list_keys
 from services.keys.spend import KeyMonth, month_usage_by_key
@@ -28,7 +28,7 @@ class KeyList:
     @property
     def terms(self) -> tuple[str, str]:
         """What the card's texts depend on besides the rows."""
-        return self.account.timezone, self.account.currency
+        return self.account.timezone, self.account.currency, locales.of(self.account)
 
 
 def read_keys(account_id: int) -> KeyList | None:
@@ -45,7 +45,7 @@ def read_keys(account_id: int) -> KeyList | None:
 
 def key_row(account: Account, key: ApiKey, month: KeyMonth) -> dict:
     """The table row (and phone card) of a key: its texts, status and this month's spend against its limit."""
-    zone, currency = account.timezone, account.currency
+    zone, currency, loc = account.timezone, account.currency, locales.of(account)
     status = key_status(key)
     row = {
         'id': key.id,
@@ -55,8 +55,8 @@ def key_row(account: Account, key: ApiKey, month: KeyMonth) -> dict:
         'models': _models_text(key.allowed_models),
         'created': format_local(key.created_at, zone),
         'last_used': format_local(key.last_used_at, zone) if key.last_used_at else 'never',
-        'cost': format_total(month.cost_micros, currency),
-        'tokens': f'{tokens_text(month.tokens)} tokens',
+        'cost': format_total(month.cost_micros, currency, locale=loc),
+        'tokens': f'{tokens_text(month.tokens, locale=loc)} tokens',
         'status': status,
         'status_text': status.capitalize(),
         'colour': STATUS_COLOURS[status],
@@ -71,7 +71,10 @@ def key_row(account: Account, key: ApiKey, month: KeyMonth) -> dict:
         row['expires'] = f'{verb} {format_local(key.expires_at, zone)}'
     if key.spend_limit_micros:
         used, limit = month.cost_micros, key.spend_limit_micros
-        row['limit'] = f'{format_money(used, currency)} of {format_money(limit, currency)} ({used * 100 // limit} %)'
+        row['limit'] = (
+            f'{format_money(used, currency, locale=loc)} of {format_money(limit, currency, locale=loc)} '
+            f'({used * 100 // limit} %)'
+        )
         row['share'] = min(used / limit, 1.0)
         row['over'] = used >= limit
     return row

@@ -16,10 +16,11 @@ from urllib.parse import quote
 
 from nicegui import run, ui
 
-from services import db
+from services import db, locales
 from services.models import Account
 from services.money import MICRO_DECIMALS, format_amount
 from services.timeutil import format_local
+from services.units import count_text
 from services.usage.generations import encode_cursor
 from services.usage.logs import LogPage, LogQuery, LogRow, log_page
 
@@ -82,11 +83,11 @@ HEAD = (
 )
 
 
-def ms_text(value: int | None) -> str:
-    return '—' if value is None else f'{value:,} ms'
+def ms_text(value: int | None, loc: str = locales.DEFAULT) -> str:
+    return '—' if value is None else f'{count_text(value, loc)} ms'
 
 
-def row_html(row: LogRow, zone: str, back: str, *, fresh: bool = False) -> str:
+def row_html(row: LogRow, zone: str, back: str, *, fresh: bool = False, loc: str = locales.DEFAULT) -> str:
     """One row: a link to the generation, cells in the order of HEAD (and provider · region for a phone); a
     `fresh` row (arrived live) slides in."""
     cells = (
@@ -99,12 +100,12 @@ def row_html(row: LogRow, zone: str, back: str, *, fresh: bool = False) -> str:
     html = ''.join(f'<span class="lr-log-{name}">{escape(text)}</span>' for name, text in cells)
     html += f'<span class="lr-log-status"><span class="lr-badge lr-badge-{escape(row.status)}">'
     html += f'{escape(row.status)}</span></span>'
-    tokens = f'{row.total_tokens:,}'
+    tokens = count_text(row.total_tokens, loc)
     html += f'<span class="lr-log-num lr-log-tokens">{tokens}<span class="lr-log-unit"> tokens</span></span>'
     for name, text in (
-        ('cost', format_amount(row.cost_micros, row.currency, MICRO_DECIMALS)),  # exact, aligned across pages
-        ('latency', ms_text(row.latency_ms)),
-        ('ttft', ms_text(row.ttft_ms)),
+        ('cost', format_amount(row.cost_micros, row.currency, MICRO_DECIMALS, locale=loc)),  # exact, aligned
+        ('latency', ms_text(row.latency_ms, loc)),
+        ('ttft', ms_text(row.ttft_ms, loc)),
     ):
         html += f'<span class="lr-log-num lr-log-{name}">{escape(text)}</span>'
     html += f'<span class="lr-log-where">{escape(row.provider)} · {escape(row.region)}</span>'
@@ -167,7 +168,8 @@ class LogTable:
 
     def _chunk(self, rows: list[LogRow], *, fresh: bool) -> Chunk:
         with self.body:
-            html = ''.join(row_html(row, self.account.timezone, self.back, fresh=fresh) for row in rows)
+            loc = locales.of(self.account)
+            html = ''.join(row_html(row, self.account.timezone, self.back, fresh=fresh, loc=loc) for row in rows)
             element = ui.html(html, sanitize=False).classes('w-full').mark('log-page')
         self.times.update((row.id, row.created_at) for row in rows)
         return Chunk(element, rows)
@@ -228,7 +230,11 @@ class LogTable:
         self.empty.set_visibility(not count)
         self.more_button.set_visibility(self.cursor is not None)
         ending = '' if self.cursor else ' (the end of the log)'
-        self.shown.text = f'Showing {count:,} generation{"" if count == 1 else "s"}{ending}' if count else ''
+        self.shown.text = (
+            f'Showing {count_text(count, locales.of(self.account))} generation{"" if count == 1 else "s"}{ending}'
+            if count
+            else ''
+        )
 
     async def more(self) -> None:
         if self.cursor is None or self.loading:  # a second click while a page is read adds nothing twice

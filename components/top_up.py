@@ -3,11 +3,12 @@ credits the account once (an idempotency key per confirmation)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from collections.abc import Callable
 
-from babel.numbers import get_currency_precision
+from babel.numbers import NumberFormatError, get_currency_precision, parse_decimal
 from nicegui import ui
 
 from components import billing
@@ -15,30 +16,34 @@ from components.form_errors import show_error
 from components.key_form import set_error
 from components.saving import save
 from components.widgets import card
+from services import locales
 from services.billing.ledger import MAX_TOP_UP, MIN_TOP_UP, PRESETS, TopUpError, top_up
 from services.billing.payments import DEFAULT_GATEWAY
 from services.db import Session
 from services.models import Account
 from services.money import MoneyError, currency_symbol, format_money, parse_amount
 from services.notifications.outbox import email_receipt
+from services.units import fixed_text
 
-AMOUNT_HELP = 'Enter an amount like 50.00'
 
-
-def read_amount(text: str, currency: str) -> int:
-    """'12.34' (or '12,34') -> micro-units; ValueError with a sentence for the field when it cannot be topped up."""
-    text = text.strip().replace(' ', '')
+def read_amount(text: str, currency: str, loc: str = locales.DEFAULT) -> int:
+    """'12.34' (or '12,34'), or the amount as the account's locale writes it ('1.234,56' in de_DE) -> micro-units;
+    ValueError with a sentence for the field when it cannot be topped up."""
+    text = text.strip().replace(' ', '').replace('\xa0', '').replace('\u202f', '')
     if re.fullmatch(r'\d+,\d{1,2}', text):  # a decimal comma, as many people type it
         text = text.replace(',', '.')
+    elif loc != locales.DEFAULT:
+        with contextlib.suppress(NumberFormatError):  # else read as a plain decimal below, or refused
+            text = str(parse_decimal(text, locale=loc, strict=True))  # strict: '1.234,56', never '1.23,4'
     try:
         micros = parse_amount(text)
     except MoneyError:
-        raise ValueError(AMOUNT_HELP) from None
+        raise ValueError(f'Enter an amount like {fixed_text(50, 2, loc)}') from None
     digits = get_currency_precision(currency)
     if micros % 10 ** (6 - digits):
         raise ValueError(f'Use at most {digits} decimals' if digits else 'Enter a whole amount')
     if not MIN_TOP_UP <= micros <= MAX_TOP_UP:
-        low, high = format_money(MIN_TOP_UP, currency), format_money(MAX_TOP_UP, currency)
+        low, high = format_money(MIN_TOP_UP, currency, locale=loc), format_money(MAX_TOP_UP, currency, locale=loc)
         raise ValueError(f'A top-up is between {low} and {high}')
     return micros
 
@@ -50,8 +55,8 @@ class TopUpForm:
         self.account = account
         self.on_done = on_done
         self.preset: int | None = PRESETS[1] if len(PRESETS) > 1 else None
-        currency = account.currency
-        low, high = format_money(MIN_TOP_UP, currency), format_money(MAX_TOP_UP, currency)
+        currency, loc = account.currency, locales.of(account)
+        low, high = format_money(MIN_TOP_UP, currency, locale=loc), format_money(MAX_TOP_UP, currency, locale=loc)
         with card('Top up', subtitle=currency).classes('md:col-span-3') as box:
             self.box = box
             ui.label('Amount').classes('text-sm font-medium text-slate-700')
@@ -59,7 +64,7 @@ class TopUpForm:
             with ui.element('div').classes('grid grid-cols-2 sm:grid-cols-4 gap-2 w-full'):
                 for micros in PRESETS:
                     self.presets[micros] = (
-                        ui.button(format_money(micros, currency), on_click=lambda m=micros: self.pick(m))
+                        ui.button(format_money(micros, currency, locale=loc), on_click=lambda m=micros: self.pick(m))
                         .props('outline no-caps')
                         .classes('w-full')
                         .mark(f'preset-{micros}')
@@ -118,7 +123,7 @@ class TopUpForm:
             set_error(self.custom, 'Choose an amount above or type one')
             return
         try:
-            micros = read_amount(text, self.account.currency) if text else self.preset
+            micros = read_amount(text, self.account.currency, locales.of(self.account)) if text else self.preset
         except ValueError as error:
             set_error(self.custom, str(error))
             return
@@ -138,7 +143,7 @@ class ConfirmTopUp:
     def __init__(self, form: TopUpForm, micros: int, method: str, *, idempotency_key: str) -> None:
         self.form, self.micros, self.method, self.key = form, micros, method, idempotency_key
         self.working = False
-        amount = format_money(micros, form.account.currency)
+        amount = format_money(micros, form.account.currency, locale=locales.of(form.account))
         with form.box:
             self.dialog = ui.dialog()
         self.dialog.on_value_change(lambda e: None if e.value else self.dialog.delete())
@@ -178,7 +183,7 @@ class ConfirmTopUp:
             return
         with self.form.box:  # closing deletes the dialog, so speak from the card that stays
             self.dialog.close()
-            amount = format_money(self.micros, self.form.account.currency)
+            amount = format_money(self.micros, self.form.account.currency, locale=locales.of(self.form.account))
             ui.notify(f'Added {amount} to your balance. Receipt {number} is ready.', type='positive')
             self.form.on_done()
 

@@ -10,6 +10,7 @@ from nicegui import ui
 
 from components.live import set_shared_prop, shared_render
 from components.widgets import header_link
+from services import locales
 from services.models import Account, Generation
 from services.money import column_decimals, format_amount
 from services.timeutil import format_local
@@ -89,8 +90,9 @@ def columns(unit: str) -> list[dict]:
 def transaction_rows(account: Account, generations: list[Generation], unit: str) -> list[dict]:
     """One row per generation; 'carbon' is a number in `unit`, and each of 'cost' and 'carbon' has the same
     decimals in every row (they align on the decimal point)."""
+    loc = locales.of(account)
     decimals = column_decimals((g.cost_micros for g in generations), account.currency)
-    carbon = carbon_numbers((g.carbon_g for g in generations), unit)
+    carbon = carbon_numbers((g.carbon_g for g in generations), unit, locale=loc)
     return [
         {
             'id': g.id,
@@ -98,8 +100,8 @@ def transaction_rows(account: Account, generations: list[Generation], unit: str)
             'model': g.model + ('' if g.status == 'completed' else f' ({g.status})'),
             'provider': g.provider,
             'region': g.region,
-            'tokens': tokens_text(g.total_tokens, exact=True),
-            'cost': format_amount(g.cost_micros, g.currency, decimals),
+            'tokens': tokens_text(g.total_tokens, exact=True, locale=loc),
+            'cost': format_amount(g.cost_micros, g.currency, decimals, locale=loc),
             'carbon': carbon_text,
         }
         for g, carbon_text in zip(generations, carbon, strict=True)

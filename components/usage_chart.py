@@ -13,8 +13,17 @@ from datetime import datetime
 from nicegui import ui
 
 from components.charts import PLOTLY_CONFIG
-from services.money import decimal_string, format_money
-from services.units import CARBON_UNITS, ENERGY_UNITS, carbon_text, carbon_unit, energy_text, energy_unit
+from services.money import decimal_string, format_total
+from services.units import (
+    CARBON_UNITS,
+    ENERGY_UNITS,
+    carbon_text,
+    carbon_unit,
+    count_text,
+    energy_text,
+    energy_unit,
+    plotly_separators,
+)
 from services.usage.explorer import Exploration, Trace, chart_traces
 
 COLOURS = ('#2e8b62', '#5b7f95', '#b7791f', '#8e5ea2', '#3b82c4', '#c0583a', '#6b8e23', '#d4a72c')
@@ -95,6 +104,7 @@ def figure(exploration: Exploration, traces: list[Trace]) -> dict:
         'data': data,
         'layout': {
             'barmode': 'stack',
+            'separators': plotly_separators(exploration.locale),
             'height': 380,
             'margin': {'l': 8, 'r': 8, 't': 8, 'b': 8},
             'paper_bgcolor': 'rgba(0,0,0,0)',
@@ -180,11 +190,11 @@ def _y(value: int | float, metric: str, unit: str) -> int | float | str:
 
 
 def _text(value: int | float, exploration: Exploration, unit: str) -> str:
-    metric = exploration.metric
-    if metric == 'cost':
-        return format_money(int(value), exploration.currency, precise=True)
+    metric, loc = exploration.metric, exploration.locale
+    if metric == 'cost':  # a bucket's total: in cents, like every total ('< $0.01' when under a cent)
+        return format_total(int(value), exploration.currency, locale=loc)
     if metric == 'energy':
-        return energy_text(value, unit)
+        return energy_text(value, unit, locale=loc)
     if metric == 'carbon':
-        return carbon_text(value, unit)
-    return f'{int(value):,} {metric}'
+        return carbon_text(value, unit, locale=loc)
+    return f'{count_text(int(value), loc)} {metric}'

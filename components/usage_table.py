@@ -10,7 +10,7 @@ from nicegui import ui
 
 from components.safe import set_props
 from services.money import format_total
-from services.units import carbon_text, carbon_unit, energy_text, energy_unit
+from services.units import carbon_text, carbon_unit, count_text, energy_text, energy_unit
 from services.usage.explorer import Exploration, GroupTotal
 
 CSS = """
@@ -80,14 +80,14 @@ def groups_table(exploration: Exploration, on_pick: Callable[[str | int], None],
 def value_text(exploration: Exploration, value: int | float) -> str:
     """A figure of the metric as the table shows it: '$1.23', '12,345', '3.2 Wh' (one unit for the column)."""
     energy, carbon = _units(exploration)
-    metric = exploration.metric
+    metric, loc = exploration.metric, exploration.locale
     if metric == 'cost':
         return _cost_text(exploration, int(value))
     if metric == 'energy':
-        return energy_text(value, energy)
+        return energy_text(value, energy, locale=loc)
     if metric == 'carbon':
-        return carbon_text(value, carbon)
-    return f'{int(value):,}'
+        return carbon_text(value, carbon, locale=loc)
+    return count_text(int(value), loc)
 
 
 def change_text(change: float | None, total: int | float) -> str:
@@ -125,12 +125,12 @@ def _row(
 def _extra_text(exploration: Exploration, metric: str, value: int) -> str:
     if metric == 'cost':
         return _cost_text(exploration, value)
-    return f'{value:,}'
+    return count_text(value, exploration.locale)
 
 
 def _cost_text(exploration: Exploration, micros: int) -> str:
     """A cost of the table: a total, in cents ('< $0.01' for a group too small for one)."""
-    return format_total(micros, exploration.currency)
+    return format_total(micros, exploration.currency, locale=exploration.locale)
 
 
 def _units(exploration: Exploration) -> tuple[str, str]:

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from nicegui import ui
 
 from components.charts import plotly_chart
+from services import locales
 from services.catalog import display_name
 from services.models import Account
 from services.money import format_money
@@ -51,12 +52,13 @@ def change_class(percent: float) -> str:
 
 def metric_text(account: Account, attribute: str, value: float, *, beside: float | None = None) -> str:
     """`beside`: the figure shown next to this one; both then take one unit (never 'mg' beside 'g')."""
+    loc = locales.of(account)
     if attribute == 'cost_micros':
-        return format_money(int(value), account.currency)
+        return format_money(int(value), account.currency, locale=loc)
     pair = [value] if beside is None else [value, beside]
     if attribute == 'energy_wh':
-        return energy_text(value, energy_unit(pair))
-    return carbon_text(value, carbon_unit(pair))
+        return energy_text(value, energy_unit(pair), locale=loc)
+    return carbon_text(value, carbon_unit(pair), locale=loc)
 
 
 class WhatIf:

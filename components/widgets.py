@@ -8,10 +8,11 @@ from nicegui import ui
 
 from components.live_slot import Labels, View
 from components.safe import set_props
+from services import locales
 from services.catalog import display_name
 from services.models import Account
 from services.money import format_money, format_total
-from services.units import tokens_text
+from services.units import count_text, tokens_text
 from services.usage.dashboard import UsageSummary
 
 
@@ -43,24 +44,26 @@ def slug(title: str) -> str:
 
 def credit_view(account: Account, balance_micros: int, spent_month_micros: int, month_name: str) -> View:
     """Credit balance's shape (currency, warning, colour) and texts (see components/live_slot.py)."""
-    currency, threshold = account.currency, account.low_balance_threshold_micros
-    shape = (currency, threshold, balance_micros < threshold, balance_micros < 0)
+    currency, threshold, loc = account.currency, account.low_balance_threshold_micros, locales.of(account)
+    shape = (currency, loc, threshold, balance_micros < threshold, balance_micros < 0)
     texts = {
-        'balance': format_money(balance_micros, currency),
-        'spent': f'{format_money(spent_month_micros, currency)} spent in {month_name}',
+        'balance': format_money(balance_micros, currency, locale=loc),
+        'spent': f'{format_money(spent_month_micros, currency, locale=loc)} spent in {month_name}',
     }
     return shape, texts
 
 
 def credit_balance_card(account: Account, balance_micros: int, spent_month_micros: int, month_name: str) -> Labels:
-    (currency, threshold, low, negative), texts = credit_view(account, balance_micros, spent_month_micros, month_name)
+    (currency, loc, threshold, low, negative), texts = credit_view(
+        account, balance_micros, spent_month_micros, month_name
+    )
     with card('Credit balance', subtitle=currency):
         colour = 'text-red-700' if negative else ''
         balance = ui.label(texts['balance']).classes(f'lr-big lr-balance {colour}').mark('balance')
         if low:
             with ui.row().classes('items-center gap-1 text-amber-800 text-sm'):
                 ui.icon('warning', size='18px')
-                ui.label('Below your low-balance threshold of ' + format_money(threshold, currency))
+                ui.label('Below your low-balance threshold of ' + format_money(threshold, currency, locale=loc))
         spent = ui.label(texts['spent']).classes('text-sm lr-muted lr-spent-month').mark('spent-month')
         ui.button('Top up', icon='add', on_click=lambda: ui.navigate.to('/credits')).props(
             'no-caps unelevated'
@@ -72,15 +75,16 @@ def usage_today_view(account: Account, today: UsageSummary, active_model: str | 
     """Usage today's shape (the models listed, in order, and which is selected) and texts."""
     top = today.by_model[:5]
     more = len(today.by_model) - len(top)
-    shape = (account.currency, account.timezone, tuple((u.model, u.model == active_model) for u in top), more > 0)
+    loc = locales.of(account)
+    shape = (account.currency, account.timezone, loc, tuple((u.model, u.model == active_model) for u in top), more > 0)
     texts = {
-        'tokens': tokens_text(today.tokens),
-        'cost': format_money(today.cost_micros, account.currency),
-        'requests': f'{today.requests:,}',
+        'tokens': tokens_text(today.tokens, locale=loc),
+        'cost': format_money(today.cost_micros, account.currency, locale=loc),
+        'requests': count_text(today.requests, loc),
     }
     for index, usage in enumerate(top):
-        texts[f'tokens-{index}'] = tokens_text(usage.tokens)
-        texts[f'cost-{index}'] = format_total(usage.cost_micros, account.currency)  # totals: cents
+        texts[f'tokens-{index}'] = tokens_text(usage.tokens, locale=loc)
+        texts[f'cost-{index}'] = format_total(usage.cost_micros, account.currency, locale=loc)  # totals: cents
     if more > 0:
         texts['more'] = f'and {more} more models'
     return shape, texts

@@ -14,7 +14,7 @@ from components import billing, live
 from components.live_slot import LiveSlot
 from components.shell import frame
 from components.top_up import TopUpForm
-from services import db
+from services import db, locales
 from services.account.accounts import get_account
 from services.billing.ledger import (
     credit_balance,
@@ -67,7 +67,7 @@ class Credits:
         if latest is None:
             return None
         day = format_local(latest.issued_at, self.account.timezone)[:10]
-        return f'{format_money(latest.amount_micros, latest.currency)} on {day}'
+        return f'{format_money(latest.amount_micros, latest.currency, locale=locales.of(self.account))} on {day}'
 
 
 def read_credits(account_id: int) -> Credits | None:
@@ -168,7 +168,7 @@ class CreditsView:
             'id': receipt.id,
             'number': receipt.number,
             'date': format_local(receipt.issued_at, account.timezone),
-            'amount': format_money(receipt.amount_micros, receipt.currency),
+            'amount': format_money(receipt.amount_micros, receipt.currency, locale=locales.of(account)),
             'method': billing.method_label(receipt.method),
             'reference': receipt.reference or '—',
         }

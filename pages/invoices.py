@@ -6,7 +6,7 @@ from nicegui import run, ui
 
 from components import billing
 from components.shell import frame
-from services import db
+from services import db, locales
 from services.billing.invoices import InvoiceFile, invoice_file, invoices
 from services.models import Account, Invoice
 from services.money import format_money
@@ -107,7 +107,7 @@ class InvoicesView:
         snapshot = invoice.snapshot or {}
         zone = snapshot.get('timezone', self.account.timezone)
         draft = invoice.status == 'draft'
-        currency = invoice.currency
+        currency, loc = invoice.currency, locales.of(self.account)
         return {
             'id': invoice.id,
             'number': invoice.number,
@@ -117,9 +117,9 @@ class InvoicesView:
             'status_note': 'this month so far, not final'
             if draft
             else f'issued {format_local(invoice.issued_at or invoice.period_end, zone)[:10]}',
-            'total': format_money(invoice.total_micros, currency),
-            'opening': format_money(snapshot.get('opening_micros', 0), currency),
-            'closing': format_money(snapshot.get('closing_micros', 0), currency),
+            'total': format_money(invoice.total_micros, currency, locale=loc),
+            'opening': format_money(snapshot.get('opening_micros', 0), currency, locale=loc),
+            'closing': format_money(snapshot.get('closing_micros', 0), currency, locale=loc),
         }
 
     async def download(self, invoice_id: int) -> None:

@@ -19,8 +19,9 @@ from components.logs_search import search_box
 from components.logs_table import LogTable
 from components.shell import frame
 from components.view_state import DEFAULT_GROUP, DEFAULT_METRIC, View
-from services import db
+from services import db, locales
 from services.timeutil import format_local
+from services.units import count_text
 from services.usage.logs import LogQuery, expected_rows, filter_choices, log_page
 from services.usage.ranges import DEFAULT_PRESET, PRESETS, RangeError, resolve_range
 
@@ -53,7 +54,11 @@ def logs_page(request: Request) -> None:
         with ui.row().classes('w-full items-end justify-between gap-x-4 gap-y-2 flex-wrap'):
             with ui.column().classes('gap-0'):
                 ui.label('Logs').classes('text-2xl font-semibold')
-                count_label = ui.label(count_text(count, period.label)).classes('text-sm lr-muted').mark('log-count')
+                count_label = (
+                    ui.label(generations_text(count, period.label, locales.of(account)))
+                    .classes('text-sm lr-muted')
+                    .mark('log-count')
+                )
             name = f'generations-{period.first.isoformat()}-to-{period.last.isoformat()}.csv'
             set_export_count = export_button('/logs/export.csv' + view.query(), count, name)
         for problem in problems:
@@ -73,11 +78,11 @@ def logs_page(request: Request) -> None:
         table = LogTable(account, query, back, first)
 
         def show_count(new_count: int) -> None:
-            count_label.text = count_text(new_count, period.label)
+            count_label.text = generations_text(new_count, period.label, locales.of(account))
             set_export_count(new_count)
 
         LiveLog(account, query, table, count, show_count, read_at=now)
 
 
-def count_text(count: int, period_label: str) -> str:
-    return f'{count:,} generation{"" if count == 1 else "s"} in {period_label}'
+def generations_text(count: int, period_label: str, loc: str) -> str:
+    return f'{count_text(count, loc)} generation{"" if count == 1 else "s"} in {period_label}'

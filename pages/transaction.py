@@ -6,6 +6,7 @@ it is stored (components/generation_live.py)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from nicegui import ui
@@ -17,14 +18,14 @@ from components.shell import frame
 from components.trace import routing_trace_card
 from components.transactions import back_target
 from components.widgets import card
-from services import db
+from services import db, locales, units
 from services.account.accounts import current_account
 from services.catalog import get_catalog
 from services.eco import estimate as eco
 from services.models import Account, Generation
 from services.money import format_money
 from services.timeutil import format_local
-from services.units import carbon_range_text, carbon_text, carbon_unit, energy_range_text, energy_text, energy_unit
+from services.units import carbon_unit, count_text, energy_unit, fixed_text
 
 GRID_BASIS = {  # a record's grid_basis in words (eco-1 records have none)
     'region': "the serving region's own grid",
@@ -61,12 +62,13 @@ def _content(found: Found, generation_id: str) -> None:
     if generation is None:
         _not_found(generation_id)
         return
+    loc = locales.of(account)
     _heading(generation)
-    _status_note(generation)
+    _status_note(generation, loc)
     with ui.element('div').classes('grid grid-cols-1 md:grid-cols-2 gap-4 w-full'):
         _request_card(account, generation, found.key)
-        _usage_card(generation)
-        _eco_card(generation)
+        _usage_card(generation, loc)
+        _eco_card(generation, loc)
     routing_trace_card(generation.routing_trace, status=generation.status, timezone=account.timezone)
     with ui.row().classes('items-center gap-2 text-sm lr-muted'):
         ui.icon('lock', size='18px')
@@ -85,27 +87,27 @@ def _heading(generation: Generation) -> None:
             ui.badge(generation.status, color=colour).classes('text-sm px-2 py-1').mark('status-badge')
 
 
-def _status_note(g: Generation) -> None:
+def _status_note(g: Generation, loc: str) -> None:
     """A failed or cancelled generation says so in a sentence, with what it costs."""
     if g.status not in ('failed', 'cancelled'):
         return
     if g.status == 'cancelled':
-        icon, box, words = 'do_not_disturb_on', 'bg-amber-50 border-amber-200 text-amber-900', _cancelled_words(g)
+        icon, box, words = 'do_not_disturb_on', 'bg-amber-50 border-amber-200 text-amber-900', _cancelled_words(g, loc)
     else:
-        icon, box, words = 'error', 'bg-red-50 border-red-200 text-red-900', _failed_words(g)
+        icon, box, words = 'error', 'bg-red-50 border-red-200 text-red-900', _failed_words(g, loc)
     with ui.row().classes(f'w-full items-start gap-2 flex-nowrap text-sm rounded-lg border px-3 py-2 {box}'):
         ui.icon(icon, size='20px').classes('shrink-0')
         ui.label(words).mark('status-note')
 
 
-def _cancelled_words(g: Generation) -> str:
-    after = f'after {g.latency_ms:,} ms' if g.latency_ms is not None else 'mid-stream'
-    cost = format_money(g.cost_micros, g.currency, precise=True)
+def _cancelled_words(g: Generation, loc: str) -> str:
+    after = f'after {count_text(g.latency_ms, loc)} ms' if g.latency_ms is not None else 'mid-stream'
+    cost = format_money(g.cost_micros, g.currency, precise=True, locale=loc)
     charged = f'the tokens streamed until then are charged ({cost})' if g.cost_micros else 'nothing is charged'
     return f'Cancelled: the client disconnected {after}; {charged}.'
 
 
-def _failed_words(g: Generation) -> str:
+def _failed_words(g: Generation, loc: str) -> str:
     attempts = _trace(g).get('attempts')
     attempts = [a for a in attempts if isinstance(a, dict)] if isinstance(attempts, list) else []
     last = attempts[-1].get('outcome') if attempts else None
@@ -118,7 +120,7 @@ def _failed_words(g: Generation) -> str:
         what = f'none of the {len(attempts)} attempts got an answer (the last: {outcome_words(last)})'
     else:
         what = 'the generation was recorded as failed'
-    money = format_money(g.cost_micros, g.currency, precise=True)
+    money = format_money(g.cost_micros, g.currency, precise=True, locale=loc)
     cost = f'{money} is charged' if g.cost_micros else 'nothing is charged'
     return f'Failed: {what}; {cost}.'
 
@@ -132,29 +134,34 @@ def _request_card(account: Account, g: Generation, key: str | None) -> None:
     catalog = get_catalog()
     region = catalog.regions.get(g.region)
     provider = catalog.providers.get(g.provider)
+    loc = locales.of(account)
     with card('Request'):
         _fact('Time', f'{format_local(g.created_at, account.timezone, seconds=True)} ({account.timezone})')
         _fact('Model', g.model if g.requested_model == g.model else f'{g.requested_model} → {g.model}')
         _fact('Provider', provider.name if provider else g.provider)
         _fact('Region', _region_text(region.name, g.region) if region else g.region)
-        _fact('Latency', f'{g.latency_ms:,} ms' if g.latency_ms is not None else 'not reported', mark='latency')
+        _fact(
+            'Latency',
+            f'{count_text(g.latency_ms, loc)} ms' if g.latency_ms is not None else 'not reported',
+            mark='latency',
+        )
         if (ttft := _time_to_first_token(g)) is not None:
-            _fact('Time to first token', f'{ttft:,} ms', mark='ttft')
+            _fact('Time to first token', f'{count_text(ttft, loc)} ms', mark='ttft')
         _fact('API key', key or 'none')
 
 
-def _usage_card(g: Generation) -> None:
+def _usage_card(g: Generation, loc: str) -> None:
     with card('Tokens and cost'):
-        _fact('Prompt tokens', f'{g.prompt_tokens:,}')
+        _fact('Prompt tokens', count_text(g.prompt_tokens, loc))
         if _trace(g).get('tokens_estimated') is True:
-            _estimated_tokens(g.completion_tokens)
+            _estimated_tokens(count_text(g.completion_tokens, loc))
         else:
-            _fact('Completion tokens', f'{g.completion_tokens:,}', mark='completion-tokens')
-        _fact('Total tokens', f'{g.total_tokens:,}')
-        _fact('Cost', format_money(g.cost_micros, g.currency, precise=True))
+            _fact('Completion tokens', count_text(g.completion_tokens, loc), mark='completion-tokens')
+        _fact('Total tokens', count_text(g.total_tokens, loc))
+        _fact('Cost', format_money(g.cost_micros, g.currency, precise=True, locale=loc))
 
 
-def _estimated_tokens(tokens: int) -> None:
+def _estimated_tokens(tokens: str) -> None:
     why = (
         'Estimated from the streamed text: the provider sent no token count before the stream ended. '
         'The cost is computed from this estimate.'
@@ -165,7 +172,7 @@ def _estimated_tokens(tokens: int) -> None:
             ui.label('estimated').classes(
                 'text-xs text-amber-900 bg-amber-50 border border-amber-200 rounded px-1'
             ).tooltip(why).mark('tokens-estimated')
-            ui.label(f'{tokens:,}').classes('text-right tabular-nums').mark('completion-tokens')
+            ui.label(tokens).classes('text-right tabular-nums').mark('completion-tokens')
     ui.label(why).classes('text-xs lr-muted')
 
 
@@ -181,17 +188,17 @@ def _trace(g: Generation) -> dict[str, Any]:
     return g.routing_trace if isinstance(g.routing_trace, dict) else {}
 
 
-def _eco_card(g: Generation) -> None:
+def _eco_card(g: Generation, loc: str) -> None:
     """Energy and carbon with their ranges and parts, and what they were computed with."""
     legacy = g.methodology_version == eco.LEGACY_VERSION
     with card('Energy and carbon', subtitle='estimated' if g.estimated else None).classes('md:col-span-2'):
         with ui.element('div').classes('grid grid-cols-1 lg:grid-cols-3 gap-x-8 gap-y-4 w-full'):
             with ui.column().classes('gap-1 min-w-0').mark('eco-energy'):
-                _energy(g, legacy)
+                _energy(g, legacy, loc)
             with ui.column().classes('gap-1 min-w-0').mark('eco-carbon'):
-                _carbon(g, legacy)
+                _carbon(g, legacy, loc)
             with ui.column().classes('gap-1 min-w-0').mark('eco-basis'):
-                _basis(g, legacy)
+                _basis(g, legacy, loc)
         if legacy:
             with ui.row().classes('items-start gap-2 flex-nowrap text-sm text-amber-900').mark('eco-legacy'):
                 ui.icon('history', size='18px').classes('text-amber-700 shrink-0 pt-[2px]')
@@ -208,7 +215,11 @@ def _eco_card(g: Generation) -> None:
             ui.link(why, '/eco/methodology#outside-band').classes('text-xs text-amber-900').mark('eco-band')
 
 
-def _energy(g: Generation, legacy: bool) -> None:
+def _energy(g: Generation, legacy: bool, loc: str) -> None:
+    energy_text, energy_range_text = (
+        partial(units.energy_text, locale=loc),
+        partial(units.energy_range_text, locale=loc),
+    )
     output_wh = g.energy_wh - g.input_energy_wh
     unit = energy_unit([g.energy_wh_low, g.energy_wh, g.energy_wh_high, g.input_energy_wh, output_wh])
     _total('Energy', energy_text(g.energy_wh, unit), energy_range_text(g.energy_wh_low, g.energy_wh_high, unit))
@@ -216,11 +227,19 @@ def _energy(g: Generation, legacy: bool) -> None:
         _fact('Output tokens', energy_text(g.energy_wh, unit), mark='energy-output')
         _fact('Prompt tokens', 'not counted (eco-1)', mark='energy-prompt')
         return
-    _fact(f'Prompt tokens ({g.prompt_tokens:,})', energy_text(g.input_energy_wh, unit), mark='energy-prompt')
-    _fact(f'Output tokens ({g.completion_tokens:,})', energy_text(output_wh, unit), mark='energy-output')
+    _fact(
+        f'Prompt tokens ({count_text(g.prompt_tokens, loc)})',
+        energy_text(g.input_energy_wh, unit),
+        mark='energy-prompt',
+    )
+    _fact(f'Output tokens ({count_text(g.completion_tokens, loc)})', energy_text(output_wh, unit), mark='energy-output')
 
 
-def _carbon(g: Generation, legacy: bool) -> None:
+def _carbon(g: Generation, legacy: bool, loc: str) -> None:
+    carbon_text, carbon_range_text = (
+        partial(units.carbon_text, locale=loc),
+        partial(units.carbon_range_text, locale=loc),
+    )
     electricity_g = g.carbon_g - g.embodied_g
     unit = carbon_unit([g.carbon_g_low, g.carbon_g, g.carbon_g_high, electricity_g, g.embodied_g])
     _total('Carbon', carbon_text(g.carbon_g, unit), carbon_range_text(g.carbon_g_low, g.carbon_g_high, unit))
@@ -235,14 +254,14 @@ def _carbon(g: Generation, legacy: bool) -> None:
         )
 
 
-def _basis(g: Generation, legacy: bool) -> None:
+def _basis(g: Generation, legacy: bool, loc: str) -> None:
     ui.label('Computed with').classes('text-sm font-semibold text-slate-800 leading-7')
-    _fact('Grid intensity', f'{g.grid_intensity_g_per_kwh:,.0f} g CO2e/kWh', mark='grid-intensity')
+    _fact('Grid intensity', f'{fixed_text(g.grid_intensity_g_per_kwh, 0, loc)} g CO2e/kWh', mark='grid-intensity')
     basis = GRID_BASIS.get(g.grid_basis or '')
     if basis is not None:
         ui.label(basis).classes('text-xs lr-muted self-end text-right').mark('grid-basis')
     if g.pue is not None:
-        _fact('PUE (datacentre overhead)', f'{g.pue:.2f}', mark='pue')
+        _fact('PUE (datacentre overhead)', fixed_text(g.pue, 2, loc), mark='pue')
     with ui.row().classes('w-full justify-between text-sm gap-2 flex-nowrap'):
         ui.label('Methodology').classes('lr-muted shrink-0')
         ui.link(g.methodology_version, '/eco/methodology').classes('text-right break-words min-w-0').mark('methodology')

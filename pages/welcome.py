@@ -5,6 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from components.form_errors import show_error
+from components.locale import browser_locale
 from components.safe import set_error
 from components.saving import save
 from components.shell import frame
@@ -43,6 +44,7 @@ async def _create(name: ui.input, currency: ui.select, zone: ui.select, button: 
     for element in fields.values():
         set_error(element, None)
     values = {field: element.value or '' for field, element in fields.items()}
+    values['locale'] = browser_locale()  # numbers read as in the browser's language; Settings can change it
     try:
         stored, _ = await save(lambda session: _first_account(session, values), button=button)
     except AccountError as error:
@@ -52,7 +54,7 @@ async def _create(name: ui.input, currency: ui.select, zone: ui.select, button: 
         ui.navigate.to('/dashboard')
 
 
-def _first_account(session: Session, values: dict[str, str]) -> None:
+def _first_account(session: Session, values: dict[str, str | None]) -> None:
     """The account, unless one was created meanwhile (another tab): there is one account."""
     if current_account(session) is None:
         create_account(session, **values)

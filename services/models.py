@@ -24,6 +24,7 @@ class Account(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     currency: str = Field(default='USD', max_length=3)
     timezone: str = Field(default='UTC', max_length=64)
+    locale: str | None = Field(default=None, max_length=16)  # None: pages follow the browser (services/locales.py)
     eco_baseline_model: str = Field(default='openai/gpt-4o', max_length=120)
     low_balance_threshold_micros: int = Field(default=5_000_000, sa_type=BigInteger)
     notification_prefs: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

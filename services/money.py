@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import NumberPattern, format_currency, get_currency_precision, get_currency_symbol, parse_pattern
+from babel.numbers import NumberPattern, get_currency_precision, get_currency_symbol, parse_pattern
 
 from services.catalog import Catalog, Offer
 from services.errors import InvalidInput
@@ -80,10 +80,9 @@ def decimal_string(micros: int) -> str:
 def format_money(micros: int, currency: str, *, precise: bool = False, locale: str = 'en_US') -> str:
     """'$1,234.56' (the currency's decimals, rounded half up); `precise` shows the exact stored amount with up
     to 6 decimals ('$0.000266'), for one generation's own record."""
-    if precise:
-        return format_currency(
-            to_decimal(micros), currency, format='¤#,##0.00####', locale=locale, currency_digits=False
-        )
+    if precise:  # the locale's pattern, from the currency's decimals up to the six of a micro-unit
+        parsed, pattern = _currency_pattern(locale, currency_decimals(currency), MICRO_DECIMALS)
+        return pattern.apply(to_decimal(micros), parsed, currency=currency, currency_digits=False)
     return format_amount(micros, currency, currency_decimals(currency), locale=locale)
 
 
@@ -128,11 +127,12 @@ def format_amount(micros: int, currency: str, decimals: int, *, locale: str = 'e
 
 
 @lru_cache(maxsize=64)
-def _currency_pattern(locale: str, decimals: int) -> tuple[Locale, NumberPattern]:
-    """The locale's standard currency pattern with exactly `decimals` decimals (the amount is already rounded)."""
+def _currency_pattern(locale: str, decimals: int, most: int | None = None) -> tuple[Locale, NumberPattern]:
+    """The locale's standard currency pattern with exactly `decimals` decimals (the amount is already rounded),
+    or with `most` from `decimals` up to that many."""
     parsed = Locale.parse(locale)
     pattern = copy(parse_pattern(parsed.currency_formats['standard']))
-    pattern.frac_prec = (decimals, decimals)
+    pattern.frac_prec = (decimals, decimals if most is None else most)
     return parsed, pattern
 
 

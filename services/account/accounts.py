@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from services.catalog import get_catalog
 from services.errors import InvalidInput
+from services.locales import LocaleError, parse_locale
 from services.models import ACCOUNT_TABLES, Account
 
 
@@ -55,14 +56,24 @@ def current_account(session: Session) -> Account | None:
 
 
 def create_account(
-    session: Session, *, name: str, currency: str = 'USD', timezone: str = 'UTC', is_demo: bool = False
+    session: Session,
+    *,
+    name: str,
+    currency: str = 'USD',
+    timezone: str = 'UTC',
+    locale: str | None = None,
+    is_demo: bool = False,
 ) -> Account:
+    """A new account; `locale` is the browser's language when it is made from a page (services/locales.py)."""
     try:
         data = AccountIn(name=name, currency=currency, timezone=timezone)
+        chosen = parse_locale(locale) if locale else None
     except ValidationError as error:
         first = error.errors()[0]
         raise AccountError(str(first['loc'][0]), first['msg'].removeprefix('Value error, ')) from None
-    account = Account(**data.model_dump(), is_demo=is_demo)
+    except LocaleError as error:
+        raise AccountError('locale', str(error)) from None
+    account = Account(**data.model_dump(), locale=chosen, is_demo=is_demo)
     session.add(account)
     session.flush()
     return account

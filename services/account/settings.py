@@ -7,6 +7,7 @@ from sqlmodel import Session
 from services.catalog import get_catalog
 from services.eco import estimate as eco
 from services.errors import InvalidInput
+from services.locales import LocaleError, parse_locale
 from services.models import Account
 
 
@@ -57,10 +58,18 @@ def money_has_moved(session: Session, account: Account) -> bool:
 
 
 def update_profile(
-    session: Session, account: Account, *, name: str, email: str | None, currency: str, timezone: str
+    session: Session,
+    account: Account,
+    *,
+    name: str,
+    email: str | None,
+    currency: str,
+    timezone: str,
+    locale: str | None,
 ) -> Account:
-    """Name, e-mail, currency and time zone. The currency is refused once money has moved: converting past
-    balances, receipts and issued invoices would rewrite documents that must not change."""
+    """Name, e-mail, currency, time zone and locale (None or '': follow the browser). The currency is refused
+    once money has moved: converting past balances, receipts and issued invoices would rewrite documents that
+    must not change."""
     from email_validator import EmailNotValidError, validate_email
     from pydantic import ValidationError
 
@@ -77,6 +86,10 @@ def update_profile(
             address = validate_email(address, check_deliverability=False).normalized
         except EmailNotValidError as error:
             raise SettingError('email', str(error)) from None
+    try:
+        chosen = parse_locale(locale) if (locale or '').strip() else None
+    except LocaleError as error:
+        raise SettingError('locale', str(error)) from None
     account = session.merge(account)
     if data.currency != account.currency and money_has_moved(session, account):
         raise SettingError(
@@ -85,6 +98,7 @@ def update_profile(
             'stay in that currency. To use another currency, export and delete this account and start a new one.',
         )
     account.name, account.email, account.currency, account.timezone = data.name, address, data.currency, data.timezone
+    account.locale = chosen
     session.add(account)
     session.flush()
     return account

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from services import units
 from services.billing import _pdf_layout as layout
+from services.locales import DEFAULT
 from services.money import round_to_currency
 from services.timeutil import local
 
@@ -33,6 +34,7 @@ class ReceiptDoc:
     currency: str  # ISO 4217
     method: str  # e.g. 'manual'
     reference: str  # payment reference from the gateway
+    locale: str = DEFAULT  # how its amounts read: the account's (services/locales.py)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class InvoiceDoc:
     usage_micros: int  # == sum of line costs
     closing_micros: int  # == opening + top_ups - usage
     emissions: Emissions
+    locale: str = DEFAULT  # how its amounts read: the account's when the snapshot was taken
 
 
 ESTIMATE_NOTE = (
@@ -101,6 +104,11 @@ ISSUED_BEFORE_MANUFACTURING_NOTE = (  # the note of statements issued before man
 
 
 def render_receipt(doc: ReceiptDoc) -> bytes:
+    with layout.numbers_in(doc.locale):
+        return _receipt(doc)
+
+
+def _receipt(doc: ReceiptDoc) -> bytes:
     pdf = layout.DocumentPDF(
         title=f'Receipt {doc.number}',
         kind=f'Receipt {doc.number}',
@@ -134,6 +142,11 @@ def render_receipt(doc: ReceiptDoc) -> bytes:
 
 
 def render_invoice(doc: InvoiceDoc) -> bytes:
+    with layout.numbers_in(doc.locale):
+        return _invoice(doc)
+
+
+def _invoice(doc: InvoiceDoc) -> bytes:
     draft = doc.status == 'draft'
     heading = 'Draft invoice — not final' if draft else 'Invoice'
     pdf = layout.DocumentPDF(
@@ -276,7 +289,11 @@ def emission_rows(e: Emissions) -> list[tuple[str, str]]:
     return [
         ('Energy', _span(units.energy_number, energy_unit, e.energy_wh, e.energy_wh_low, e.energy_wh_high)),
         ('Carbon', f'{carbon}, of which:'),
-        ('  Electricity', f'{units.carbon_number(electricity_g, carbon_unit)} {carbon_unit} from the electricity used'),
+        (
+            '  Electricity',
+            f'{units.carbon_number(electricity_g, carbon_unit, locale=layout.number_locale())} {carbon_unit} '
+            'from the electricity used',
+        ),
         ('  Manufacturing', f'{_span(units.carbon_number, carbon_unit, *embodied)} embodied in the hardware used'),
         ('Methodology', ', '.join(e.methodology_versions) or 'none recorded'),
     ]
@@ -284,7 +301,9 @@ def emission_rows(e: Emissions) -> list[tuple[str, str]]:
 
 def _span(number, unit: str, value: float, low: float, high: float) -> str:
     """'1.23 kWh (range 0.80–2.10 kWh)': the three in one unit."""
-    return f'{number(value, unit)} {unit} (range {number(low, unit)}–{number(high, unit)} {unit})'
+    loc = layout.number_locale()
+    central, lo, hi = (number(x, unit, locale=loc) for x in (value, low, high))
+    return f'{central} {unit} (range {lo}–{hi} {unit})'
 
 
 def _emissions_as_issued(pdf: layout.DocumentPDF, emissions: Emissions) -> None:

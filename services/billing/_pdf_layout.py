@@ -6,7 +6,9 @@ such as "Zoë Ærøskøbing" render without a system font or network access.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,12 +16,26 @@ from babel.dates import format_date
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
+from services import units
+from services.locales import DEFAULT
 from services.money import format_money
 
 FONT_DIR = Path(__file__).resolve().parents[2] / 'data' / 'fonts'
 FONT = 'DejaVu'
 PRODUCT = 'lowrouter'
-LOCALE = 'en_US'
+LOCALE = 'en_US'  # dates and words: documents are in English
+_numbers: ContextVar[str] = ContextVar('document_numbers_locale', default=DEFAULT)
+
+
+@contextmanager
+def numbers_in(locale: str) -> Iterator[None]:
+    """While a document is laid out: its amounts and figures read in `locale` (the account's)."""
+    token = _numbers.set(locale)
+    try:
+        yield
+    finally:
+        _numbers.reset(token)
+
 
 MARGIN = 20.0
 TEXT = (33, 37, 41)
@@ -211,7 +227,7 @@ def note(pdf: FPDF, text: str) -> None:
 def money(micros: int, currency: str) -> str:
     """An amount of a document in the currency's own decimals, rounded half up (see services/money.py). The
     documents print rounded amounts that add up: see round_to_currency where they are laid out."""
-    return format_money(micros, currency, locale=LOCALE)
+    return format_money(micros, currency, locale=_numbers.get())
 
 
 def day_text(day: date) -> str:
@@ -224,7 +240,12 @@ def moment_text(moment: datetime) -> str:
 
 
 def count_text(n: int) -> str:
-    return f'{n:,}'
+    return units.count_text(n, _numbers.get())
+
+
+def number_locale() -> str:
+    """The locale of the document being laid out."""
+    return _numbers.get()
 
 
 def label_text(word: str) -> str:
@@ -244,7 +265,7 @@ def _scale(value: float, big_unit: str, small_unit: str) -> tuple[float, str, in
 def _span_text(value: float, low: float, high: float, big_unit: str, small_unit: str) -> str:
     """'1.23 kWh (range 0.80–2.10 kWh)': the range uses the unit and decimals of the central value."""
     divisor, unit, decimals = _scale(value, big_unit, small_unit)
-    central, lo, hi = (f'{x / divisor:,.{decimals}f}' for x in (value, low, high))
+    central, lo, hi = (units.fixed_text(x / divisor, decimals, _numbers.get()) for x in (value, low, high))
     return f'{central} {unit} (range {lo}–{hi} {unit})'
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from services import locales
 from services.billing.ledger import credit_balance
 from services.billing.pdfs import invoice_pdf
 from services.models import Account, Invoice, InvoiceDocument, LedgerEntry, Receipt, utcnow
@@ -209,6 +210,7 @@ def build_snapshot(session: Session, account: Account, start: datetime, end: dat
         'period_start': start.isoformat(),
         'period_end': end.isoformat(),
         'timezone': account.timezone,
+        'locale': locales.of(account),
         'party': {'name': account.name, 'email': account.email},
         'currency': account.currency,
         'lines': lines,

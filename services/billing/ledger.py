@@ -11,6 +11,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from services import locales
 from services.billing.payments import DEFAULT_GATEWAY, PaymentError, PaymentGateway
 from services.errors import Conflict, InvalidInput, PaymentRequired
 from services.models import Account, LedgerEntry, Receipt, utcnow
@@ -125,7 +126,10 @@ def _validated_amount(account: Account, amount: str | Decimal | int) -> int:
     if micros % 10 ** max(0, 6 - digits):
         raise TopUpError('amount', f'{account.currency} amounts have at most {digits} decimals')
     if not MIN_TOP_UP <= micros <= MAX_TOP_UP:
-        low, high = format_money(MIN_TOP_UP, account.currency), format_money(MAX_TOP_UP, account.currency)
+        low, high = (
+            format_money(MIN_TOP_UP, account.currency, locale=locales.of(account)),
+            format_money(MAX_TOP_UP, account.currency, locale=locales.of(account)),
+        )
         raise TopUpError('amount', f'a top-up is between {low} and {high}')
     return micros
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services import locales
+from services.locales import DEFAULT
 from services.models import Account, Invoice, Receipt
 
 
@@ -24,6 +26,7 @@ def receipt_pdf(account: Account, receipt: Receipt) -> bytes:
             currency=receipt.currency,
             method=receipt.method or 'manual',
             reference=receipt.reference or '',
+            locale=locales.of(account),
         )
     )
 
@@ -57,6 +60,7 @@ def invoice_doc(s: dict):
         top_ups_micros=s['top_ups_micros'],
         usage_micros=s['usage_micros'],
         closing_micros=s['closing_micros'],
+        locale=s.get('locale') or DEFAULT,  # snapshots taken before locales read as they did: en_US
         emissions=Emissions(
             e['energy_wh'],
             e['energy_wh_low'],

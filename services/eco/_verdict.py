@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from services.eco._span import Span
-from services.units import carbon_text, energy_text
+from services.locales import DEFAULT
+from services.units import carbon_text, count_text, energy_text, fixed_text
 
 TOLERANCE = 1e-6  # relative: ranges closer than this touch (sums of stored records vs one computed total)
 RATIO_FROM = 2.0  # "3.2×" instead of "220 % more" above this ratio
@@ -42,13 +44,14 @@ class Comparison:
         return _judge(self.carbon_g, self.baseline_carbon_g) if self.requests else 'no_usage'
 
 
-def verdict_sentence(c: Comparison) -> str:
+def verdict_sentence(c: Comparison, locale: str = DEFAULT) -> str:
     """The words that go with the numbers: one sentence on energy, one on carbon, and, when the two point
-    different ways, one on why. The panel, the API's `summary` and e-mails all use this."""
+    different ways, one on why. The panel, the API's `summary` and e-mails all use this; its numbers read in
+    `locale`."""
     if not c.requests:
         return NO_USAGE
     energy, carbon = c.energy_verdict, c.carbon_verdict
-    sentences = [_energy_sentence(energy, c), _carbon_sentence(carbon, c)]
+    sentences = [_energy_sentence(energy, c, locale), _carbon_sentence(carbon, c, locale)]
     if {energy, carbon} == {'lower', 'higher'}:
         sentences.append(_why_carbon_differs(c, carbon))
     return ' '.join(sentences)
@@ -68,26 +71,30 @@ ENERGY_WORDS = _Words('You saved {amount} of energy', 'used', 'energy', 'energy 
 CARBON_WORDS = _Words('You avoided {amount}', 'emitted', 'carbon', 'carbon')
 
 
-def _energy_sentence(verdict: Verdict, c: Comparison) -> str:
-    return _sentence(verdict, c.energy_wh.value, c.baseline_energy_wh.value, c.baseline_name, ENERGY_WORDS, energy_text)
+def _energy_sentence(verdict: Verdict, c: Comparison, locale: str) -> str:
+    text = partial(energy_text, locale=locale)
+    return _sentence(
+        verdict, c.energy_wh.value, c.baseline_energy_wh.value, c.baseline_name, ENERGY_WORDS, text, locale
+    )
 
 
-def _carbon_sentence(verdict: Verdict, c: Comparison) -> str:
-    return _sentence(verdict, c.carbon_g.value, c.baseline_carbon_g.value, c.baseline_name, CARBON_WORDS, carbon_text)
+def _carbon_sentence(verdict: Verdict, c: Comparison, locale: str) -> str:
+    text = partial(carbon_text, locale=locale)
+    return _sentence(verdict, c.carbon_g.value, c.baseline_carbon_g.value, c.baseline_name, CARBON_WORDS, text, locale)
 
 
-def _sentence(verdict: Verdict, actual: float, base: float, name: str, words: _Words, text) -> str:
+def _sentence(verdict: Verdict, actual: float, base: float, name: str, words: _Words, text, locale: str) -> str:
     if verdict == 'lower':
         saved = words.saved.format(amount=text(abs(base - actual)))
-        return f'{saved} ({_less_pct(actual, base)} % less) compared with {name}.'
+        return f'{saved} ({_less_pct(actual, base, locale)} % less) compared with {name}.'
     if verdict == 'higher':
         ratio = _ratio(actual, base)
         if ratio is None:
             return f'You {words.used} more {words.noun} than {name} would have.'
         if ratio > RATIO_FROM:
-            return f'You {words.used} {ratio:,.1f}× the {words.noun} {name} would have.'
-        return f'You {words.used} {_more_pct(ratio)} % more {words.noun} than {name} would have.'
-    return f"Your {words.own} is within the uncertainty of {name}'s{_centrals(actual, base)}."
+            return f'You {words.used} {fixed_text(ratio, 1, locale)}× the {words.noun} {name} would have.'
+        return f'You {words.used} {_more_pct(ratio, locale)} % more {words.noun} than {name} would have.'
+    return f"Your {words.own} is within the uncertainty of {name}'s{_centrals(actual, base, locale)}."
 
 
 def _why_carbon_differs(c: Comparison, carbon: Verdict) -> str:
@@ -121,21 +128,21 @@ def _judge(actual: Span, baseline: Span) -> Verdict:
     return 'within'
 
 
-def _less_pct(actual: float, base: float) -> str:
+def _less_pct(actual: float, base: float, locale: str = DEFAULT) -> str:
     ratio = _ratio(actual, base)
-    return _pct(100 * abs(1 - ratio)) if ratio is not None else '100'
+    return _pct(100 * abs(1 - ratio), locale) if ratio is not None else '100'
 
 
-def _more_pct(ratio: float) -> str:
-    return _pct(100 * abs(ratio - 1))
+def _more_pct(ratio: float, locale: str = DEFAULT) -> str:
+    return _pct(100 * abs(ratio - 1), locale)
 
 
-def _pct(value: float) -> str:
+def _pct(value: float, locale: str = DEFAULT) -> str:
     """A whole percent that never rounds a difference away: not 0 % for 0.3 %, not 100 % less for 99.7 %."""
     whole = round(value)
     if whole < 1:
         return 'under 1'
-    return '99' if whole == 100 and value < 100 else f'{whole:,}'
+    return '99' if whole == 100 and value < 100 else count_text(whole, locale)
 
 
 def _ratio(actual: float, base: float) -> float | None:
@@ -144,13 +151,13 @@ def _ratio(actual: float, base: float) -> float | None:
     return ratio if ratio < 1e12 else None
 
 
-def _centrals(actual: float, base: float) -> str:
+def _centrals(actual: float, base: float, locale: str = DEFAULT) -> str:
     """' (12 % lower at the central estimates)', or '' when the central estimates are equal to the percent."""
     ratio = _ratio(actual, base)
     if ratio is None or round(100 * abs(ratio - 1)) == 0:
         return ''
     if ratio < 1:
-        return f' ({_less_pct(actual, base)} % lower at the central estimates)'
+        return f' ({_less_pct(actual, base, locale)} % lower at the central estimates)'
     if ratio > RATIO_FROM:
-        return f' ({ratio:,.1f}× as much at the central estimates)'
-    return f' ({_more_pct(ratio)} % higher at the central estimates)'
+        return f' ({fixed_text(ratio, 1, locale)}× as much at the central estimates)'
+    return f' ({_more_pct(ratio, locale)} % higher at the central estimates)'

@@ -16,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from services import locales
 from services.catalog import Catalog, get_catalog
 from services.eco import estimate as eco
 from services.eco._verdict import Comparison, Verdict, verdict_sentence
+from services.locales import DEFAULT
 from services.models import Account
 from services.timeutil import day_start_utc
 from services.usage.query import usage
@@ -56,6 +58,7 @@ class EcoImpact:
     methodology_versions: list[str] = field(default_factory=list)
     not_comparable_versions: list[str] = field(default_factory=list)
     until: datetime | None = None  # the window's end (exclusive); None: up to now
+    locale: str = DEFAULT  # how the summary's numbers read: the account's (services/locales.py)
 
     @property
     def energy_verdict(self) -> Verdict:
@@ -72,7 +75,7 @@ class EcoImpact:
                 f'None of this usage can be compared with {self.comparison.baseline_name}: '
                 'its methodology version can no longer be computed.'
             )
-        return verdict_sentence(self.comparison)
+        return verdict_sentence(self.comparison, self.locale)
 
     @property
     def reduced_confidence(self) -> bool:
@@ -154,6 +157,7 @@ def eco_impact(
         methodology_versions=versions,
         not_comparable_versions=left_out,
         until=until,
+        locale=locales.of(account),
     )
 
 

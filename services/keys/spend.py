@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from services import locales
 from services.errors import Forbidden, PaymentRequired
 from services.models import Account, ApiKey, KeySpend, utcnow
 from services.money import format_money
@@ -91,12 +92,14 @@ def reserve_spend(session: Session, account: Account, key: ApiKey, amount_micros
     spent = month_spend(session, account, key.id)
     if spent + amount_micros <= limit:
         return
-    cap = format_money(limit, account.currency)
+    loc = locales.of(account)
+    cap = format_money(limit, account.currency, locale=loc)
     if spent >= limit:
         raise SpendLimitReached(f'key "{key.name}" has used its monthly spend limit of {cap}')
+    left = format_money(limit - spent, account.currency, locale=loc)
+    cost = format_money(amount_micros, account.currency, precise=True, locale=loc)
     raise SpendLimitReached(
-        f'key "{key.name}" has {format_money(limit - spent, account.currency)} left of its monthly spend limit '
-        f'of {cap}; this request costs {format_money(amount_micros, account.currency, precise=True)}'
+        f'key "{key.name}" has {left} left of its monthly spend limit of {cap}; this request costs {cost}'
     )
 
 

@@ -10,6 +10,7 @@ from babel.numbers import get_currency_precision
 from sqlalchemy import update
 from sqlmodel import Session
 
+from services import locales
 from services.errors import InvalidInput
 from services.models import Account, Notification, utcnow
 from services.money import MoneyError, format_money, parse_amount
@@ -57,7 +58,7 @@ def parse_threshold(account: Account, amount: str | Decimal | int) -> int:
     if micros % 10 ** max(0, 6 - digits):
         raise PrefsError(field, f'{account.currency} amounts have at most {digits} decimals')
     if micros > MAX_THRESHOLD:
-        raise PrefsError(field, f'at most {format_money(MAX_THRESHOLD, account.currency)}')
+        raise PrefsError(field, f'at most {format_money(MAX_THRESHOLD, account.currency, locale=locales.of(account))}')
     return micros
 
 

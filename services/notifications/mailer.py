@@ -19,11 +19,12 @@ from html import escape
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from services import locales
 from services.catalog import display_name
 from services.models import Account, ApiKey, Invoice, Receipt
 from services.money import format_money, format_total
 from services.timeutil import format_local, local
-from services.units import carbon_range_text, carbon_text, carbon_unit, tokens_text
+from services.units import carbon_range_text, carbon_text, carbon_unit, count_text, tokens_text
 
 if TYPE_CHECKING:
     from services.eco.impact import EcoImpact
@@ -207,7 +208,8 @@ def last_week(zone: str, now: datetime) -> Week:
 
 
 def receipt_content(account: Account, receipt: Receipt) -> tuple[Content, str]:
-    amount = format_money(receipt.amount_micros, receipt.currency)
+    loc = locales.of(account)
+    amount = format_money(receipt.amount_micros, receipt.currency, locale=loc)
     body = f'{amount} was added to your balance. The receipt is on the Credits page.'
     rows = [
         ('Receipt', receipt.number),
@@ -222,20 +224,22 @@ def receipt_content(account: Account, receipt: Receipt) -> tuple[Content, str]:
 
 
 def invoice_content(account: Account, invoice: Invoice) -> tuple[Content, str]:
+    loc = locales.of(account)
     month = local(invoice.period_start, account.timezone).strftime('%B %Y')
-    total = format_money(invoice.total_micros, invoice.currency)
+    total = format_money(invoice.total_micros, invoice.currency, locale=loc)
     body = f'Your invoice for {month} is ready: {total} of usage.'
     closing = (invoice.snapshot or {}).get('closing_micros')
     rows = [('Invoice', invoice.number), ('Period', month), ('Usage', total)]
     if closing is not None:
-        rows.append(('Balance at the end of the month', format_money(closing, invoice.currency)))
+        rows.append(('Balance at the end of the month', format_money(closing, invoice.currency, locale=loc)))
     paragraphs = [body, 'The invoice is attached as PDF; it is also on the Invoices page and never changes.']
     return compose(f'Invoice {invoice.number} for {month}', f'Invoice for {month}', paragraphs, rows), body
 
 
 def low_balance_content(account: Account, balance_micros: int) -> Content:
-    balance = format_money(balance_micros, account.currency)
-    threshold = format_money(account.low_balance_threshold_micros, account.currency)
+    loc = locales.of(account)
+    balance = format_money(balance_micros, account.currency, locale=loc)
+    threshold = format_money(account.low_balance_threshold_micros, account.currency, locale=loc)
     paragraphs = [
         f'Your lowrouter balance is {balance}, below your alert threshold of {threshold}.',
         'Top up on the Credits page to keep your balance positive. You get this e-mail once each time the '
@@ -248,8 +252,9 @@ def key_limit_content(
     account: Account, key: ApiKey, used_micros: int, percent: int, now: datetime
 ) -> tuple[Content, str, str]:
     """The alert for `key` at `percent` of its monthly limit, its bell text and the month ('YYYY-MM')."""
-    here = local(now, account.timezone)
-    used, limit = format_money(used_micros, account.currency), format_money(key.spend_limit_micros, account.currency)
+    here, loc = local(now, account.timezone), locales.of(account)
+    used = format_money(used_micros, account.currency, locale=loc)
+    limit = format_money(key.spend_limit_micros, account.currency, locale=loc)
     body = f'{used} of its {limit} limit spent in {here:%B}.'
     if percent >= 100:
         body += ' Requests with this key are refused until the month ends or you raise its limit.'
@@ -266,50 +271,53 @@ def summary_content(
     """The weekly summary. With `impact` (eco_impact of exactly this week against the account's baseline) the
     carbon row carries its range and manufacturing part, and a section after the table the verdict sentence
     the dashboard and the API give for that window."""
-    zone, currency = account.timezone, account.currency
+    zone, currency, loc = account.timezone, account.currency, locales.of(account)
     first, last = local(week.start, zone), local(week.end, zone) - timedelta(days=1)
-    cost = _money(this.cost_micros, currency)
+    cost = _money(this.cost_micros, currency, loc)
     carbon = impact.carbon_g.value if impact is not None else this.carbon_g
     rows = [
-        ('Requests', f'{this.requests:,}{_change(this.requests, before.requests)}'),
-        ('Tokens', f'{this.tokens:,}{_change(this.tokens, before.tokens)}'),
+        ('Requests', f'{count_text(this.requests, loc)}{_change(this.requests, before.requests)}'),
+        ('Tokens', f'{count_text(this.tokens, loc)}{_change(this.tokens, before.tokens)}'),
         ('Cost', f'{cost}{_change(this.cost_micros, before.cost_micros)}'),
     ]
     sections = []
     if impact is None:
-        rows.append(('Carbon', f'{carbon_text(carbon)}{_change(carbon, before.carbon_g)}'))
+        rows.append(('Carbon', f'{carbon_text(carbon, locale=loc)}{_change(carbon, before.carbon_g)}'))
     else:
-        rows += _carbon_rows(impact, before.carbon_g)
+        rows += _carbon_rows(impact, before.carbon_g, loc)
         if impact.requests:
             sections.append(_comparison_section(impact))
     rows += [
-        (f'Top model {rank}', f'{display_name(model)}: {tokens:,} tokens, {_money(micros, currency)}')
+        (
+            f'Top model {rank}',
+            f'{display_name(model)}: {count_text(tokens, loc)} tokens, {_money(micros, currency, loc)}',
+        )
         for rank, (model, tokens, micros) in enumerate(this.top_models, 1)
     ]
     span = f'{first:%b} {first.day} to {last:%b} {last.day}'
     paragraphs = [f'What your account used from {span} ({zone}), compared with the week before.']
-    body = f'{tokens_text(this.tokens)} tokens, {cost}, {carbon_text(carbon)}.'
+    body = f'{tokens_text(this.tokens, locale=loc)} tokens, {cost}, {carbon_text(carbon, locale=loc)}.'
     if before.cost_micros:
         body += f' Cost {_change(this.cost_micros, before.cost_micros).strip(" ()")}.'
     if this.top_models:
         body += f' Top model: {display_name(this.top_models[0][0])}.'
     heading = f'Your week {week.label}'
-    subject = f'{heading}: {tokens_text(this.tokens)} tokens, {cost}'
+    subject = f'{heading}: {tokens_text(this.tokens, locale=loc)} tokens, {cost}'
     content = compose(subject, heading, paragraphs, rows, sections)
     return Content(content.subject, content.text, content.html, f'{heading} ({span})'), body
 
 
-def _carbon_rows(impact: EcoImpact, before_g: float) -> list[tuple[str, str]]:
+def _carbon_rows(impact: EcoImpact, before_g: float, loc: str) -> list[tuple[str, str]]:
     """'1.2 kg CO2e (0.40–3.1 kg CO2e), +12 % vs the week before' and its manufacturing part, in one unit."""
     carbon, embodied = impact.carbon_g, impact.embodied_g
     unit = carbon_unit([carbon.low, carbon.value, carbon.high])
-    figure = carbon_text(carbon.value, unit)
+    figure = carbon_text(carbon.value, unit, locale=loc)
     if carbon.high > carbon.low:
-        figure += f' ({carbon_range_text(carbon.low, carbon.high, unit)})'
+        figure += f' ({carbon_range_text(carbon.low, carbon.high, unit, locale=loc)})'
     change = _change(carbon.value, before_g).strip(' ()')
     rows = [('Carbon', f'{figure}, {change}' if change else figure)]
     if embodied.value > 0:
-        rows.append(('of which manufacturing', carbon_text(embodied.value, unit)))
+        rows.append(('of which manufacturing', carbon_text(embodied.value, unit, locale=loc)))
     return rows
 
 
@@ -330,5 +338,5 @@ def _change(now: float, before: float) -> str:
     return ' (same as the week before)' if abs(percent) < 0.5 else f' ({percent:+.0f} % vs the week before)'
 
 
-def _money(micros: int, currency: str) -> str:
-    return format_total(micros, currency)  # a week's spend: '< $0.01' rather than '$0.00'
+def _money(micros: int, currency: str, loc: str) -> str:
+    return format_total(micros, currency, locale=loc)  # a week's spend: '< $0.01' rather than '$0.00'

@@ -6,6 +6,7 @@ from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from services import locales
 from services.models import Account, LedgerEntry, Notification, utcnow
 from services.money import format_money
 
@@ -28,6 +29,7 @@ def queue_low_balance(session: Session, account: Account) -> bool:
     balance = credit_balance(session, account)
     if balance >= account.low_balance_threshold_micros:
         return False
+    loc = locales.of(account)
     last_top_up = session.exec(select(func.max(LedgerEntry.id)).where(LedgerEntry.account_id == account.id)).one()
     queue(
         session,
@@ -35,8 +37,8 @@ def queue_low_balance(session: Session, account: Account) -> bool:
         kind='low_balance',
         title='Low balance',
         body=(
-            f'Your balance is {format_money(balance, account.currency)}, below your threshold of '
-            f'{format_money(account.low_balance_threshold_micros, account.currency)}.'
+            f'Your balance is {format_money(balance, account.currency, locale=loc)}, below your threshold of '
+            f'{format_money(account.low_balance_threshold_micros, account.currency, locale=loc)}.'
         ),
         link='/credits',
         dedupe_key=f'low_balance:after:{last_top_up or 0}',

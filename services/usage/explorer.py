@@ -20,6 +20,8 @@ from decimal import Decimal
 import pandas as pd
 from sqlmodel import Session, select
 
+from services import locales
+from services.locales import DEFAULT
 from services.models import Account, ApiKey
 from services.money import decimal_string
 from services.usage.exports import safe_cell
@@ -86,6 +88,7 @@ class Exploration:
     groups: list[GroupTotal]  # largest total first
     total: int | float
     previous_total: int | float
+    locale: str = DEFAULT  # how its figures read: the account's (services/locales.py)
 
     @property
     def change(self) -> float | None:
@@ -172,7 +175,17 @@ def explore(
     series.columns = [_plain(v) for v in series.columns]
     previous_total = _number(previous.sum(), column) if len(previous) else _zero(column)
     return Exploration(
-        view_range, metric, group, applied, account.currency, starts, series, groups, grand_total, previous_total
+        view_range,
+        metric,
+        group,
+        applied,
+        account.currency,
+        starts,
+        series,
+        groups,
+        grand_total,
+        previous_total,
+        locales.of(account),
     )
 
 

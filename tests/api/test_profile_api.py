@@ -1,11 +1,14 @@
 """The profile and the eco baseline over HTTP, with real keys: the values of Settings → Profile and
 Settings → Eco baseline, through the same services, checked against the database."""
 
+import re
+
 from services import db
 from services.account.settings import baseline_choices, money_has_moved
 from services.billing.ledger import top_up
 from services.catalog import get_catalog
 from services.models import Account
+from tests.support import factories
 
 PROFILE = '/api/v1/profile'
 BASELINE = '/api/v1/eco/baseline'
@@ -32,7 +35,50 @@ async def test_read_the_profile_as_stored(api, make_key, account_id):
         'currency_locked': False,
         'currencies': get_catalog().currencies,
         'timezone': 'Europe/Paris',
+        'locale': None,
     }
+
+
+async def test_the_locale_is_set_read_and_cleared_and_a_bad_one_writes_nothing(api, make_key, account_id):
+    manage, read = make_key('manage'), make_key('read')
+    answer = await api.patch(PROFILE, json={'locale': 'de-de'}, headers=manage)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()['locale'] == 'de_DE' == _account(account_id).locale
+    assert (await api.get(PROFILE, headers=read)).json()['locale'] == 'de_DE'
+
+    for bad in ('klingon', 'xx_YY', '', '   ', 'de_DE; DROP TABLE account'):
+        refused = await api.patch(PROFILE, json={'locale': bad, 'name': 'Changed'}, headers=manage)
+        if bad.strip() == '':  # empty means "not chosen", like null
+            assert refused.status_code == 200 and refused.json()['locale'] is None
+            await api.patch(PROFILE, json={'locale': 'de_DE', 'name': 'API Co'}, headers=manage)
+            continue
+        assert refused.status_code == 422, (bad, refused.text)
+        assert refused.json()['error']['code'] == 'invalid' and 'locale' in refused.json()['error']['message']
+        account = _account(account_id)
+        assert (account.locale, account.name) == ('de_DE', 'API Co')  # nothing written, not even the name
+
+    cleared = await api.patch(PROFILE, json={'locale': None}, headers=manage)
+    assert cleared.json()['locale'] is None and _account(account_id).locale is None
+
+
+async def test_the_eco_summary_reads_in_the_accounts_locale(api, make_key, account_id):
+    """The API's sentences follow the account's locale (decimal comma in de_DE); its fields stay plain numbers."""
+    with db.session_scope() as session:
+        owner = session.get(Account, account_id)
+        factories.generations(owner, [{'prompt_tokens': 2_000, 'completion_tokens': 900}] * 3, session=session)
+    read, manage = make_key('read'), make_key('manage')
+    largest = (await api.get(BASELINE, headers=read)).json()['choices'][0]['id']
+    await api.put(BASELINE, json={'model': largest}, headers=manage)  # far apart: a verdict with figures
+    english = (await api.get('/api/v1/eco', headers=read)).json()
+    await api.patch(PROFILE, json={'locale': 'de_DE'}, headers=manage)
+    german = (await api.get('/api/v1/eco', headers=read)).json()
+    numbers = re.compile(r'\d[\d.,]*\d|\d')
+    name = english['baseline']['name']  # a model name such as 'Llama 3.1 405B' keeps its own dot
+    english_numbers, german_numbers = (numbers.findall(x['summary'].replace(name, '')) for x in (english, german))
+    assert english_numbers and len(english_numbers) == len(german_numbers)
+    assert [n.replace(',', '#').replace('.', ',').replace('#', '.') for n in english_numbers] == german_numbers
+    assert any(',' in n for n in german_numbers), german['summary']  # at least one decimal, now a comma
+    assert {k: v for k, v in german.items() if k != 'summary'} == {k: v for k, v in english.items() if k != 'summary'}
 
 
 async def test_change_the_profile_and_read_it_back(api, make_key, account_id):

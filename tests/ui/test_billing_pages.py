@@ -232,3 +232,26 @@ async def test_without_an_account_both_pages_go_to_onboarding(user: User):
     for path in ('/credits', '/invoices'):
         await user.open(path)
         await user.should_see('Welcome to lowrouter')
+
+
+async def test_in_german_an_amount_is_typed_and_shown_as_a_german_reader_writes_it(user: User):
+    """With the locale de_DE, '1.234,56' is 1 234.56 (not 1.23456 or an error), the confirmation and the
+    balance read '1.234,56 €', and a bad amount's help shows a decimal comma; nothing is written for it."""
+    factories.account(currency='EUR', timezone='Europe/Berlin', locale='de_DE')
+    await user.open('/credits')
+    amount = user.find(marker='custom-amount').elements.pop()
+    for text, message in (
+        ('2', 'A top-up is between 5,00\xa0€ and 10.000,00\xa0€'),
+        ('1.23,4', 'Enter an amount like 50,00'),
+    ):
+        amount.value = text
+        user.find(marker='top-up').click()
+        await user.should_see(message)
+        assert amount.props['error-message'] == message
+        assert _count(LedgerEntry) == 0
+    amount.value = '1.234,56'
+    await _confirm(user, 'Add 1.234,56\xa0€ to your balance by')
+    await user.should_see('Added 1.234,56\xa0€ to your balance')
+    [entry] = _entries()
+    assert entry.amount_micros == 1_234_560_000
+    assert _shown_balance(user) == format_money(1_234_560_000, 'EUR', locale='de_DE') == '1.234,56\xa0€'

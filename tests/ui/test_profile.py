@@ -1,3 +1,4 @@
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from nicegui import ui
@@ -87,3 +88,50 @@ async def test_the_currency_can_change_before_any_money_moved(user: User):
         assert current_account(session).currency == 'GBP'
     await user.open('/dashboard')
     await user.should_see('£0.00')
+
+
+async def test_the_number_format_saves_and_every_figure_on_the_dashboard_follows_it(user: User):
+    """Settings → Profile → Number format: stored as the account's locale, and the dashboard's balance, month,
+    tokens and request count read in it (equal to the database's figures in that locale)."""
+    from components.widgets import credit_view
+    from services.billing.ledger import credit_balance
+    from services.units import count_text
+
+    with db.session_scope() as session:
+        account = create_account(session, name='Acme', timezone='UTC')
+        top_up(session, account, '1234.56', method='manual', idempotency_key='t')
+        for _ in range(3):
+            record_generation(
+                session, account, {'model': 'openai/gpt-4o', 'prompt_tokens': 4_000, 'completion_tokens': 900}
+            )
+    await user.open('/settings')
+    _set(user, 'Number format', 'de_DE')
+    user.find('Save profile').click()
+    await user.should_see('Profile saved')
+    with db.session_scope() as session:
+        account = current_account(session)
+        balance = credit_balance(session, account)
+        today = usage_today(session, account)
+    assert account.locale == 'de_DE'
+    await user.open('/dashboard')
+    shown = format_money(balance, 'USD', locale='de_DE')
+    assert shown.startswith('1.2') and ',' in shown and shown.endswith('$')  # 1.234,5x $, not $1,234.5x
+    await user.should_see(shown)
+    await user.should_see(tokens_text(today.tokens, locale='de_DE'))  # e.g. '14,7k'
+    assert ',' in tokens_text(today.tokens, locale='de_DE')
+    await user.should_see(count_text(today.requests, 'de_DE'))
+    await user.should_not_see(format_money(balance, 'USD'))  # the en_US form is gone
+
+    await user.open('/settings')
+    _set(user, 'Number format', '')  # back to "not chosen"
+    user.find('Save profile').click()
+    for _ in range(50):  # the first "Profile saved" may still be on screen: wait for the write itself
+        with db.session_scope() as session:
+            if current_account(session).locale is None:
+                break
+        await asyncio.sleep(0.05)
+    with db.session_scope() as session:
+        assert current_account(session).locale is None
+    await user.open('/dashboard')
+    await user.should_see(format_money(balance, 'USD'))
+    assert credit_view  # the card's texts come from credit_view, which the live refresh uses too

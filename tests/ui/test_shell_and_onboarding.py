@@ -18,6 +18,20 @@ async def test_an_empty_installation_goes_to_onboarding_and_creates_the_account(
         account = current_account(session)
     assert account.name == 'Zoë Ærøskøbing Ltd'
     assert (account.currency, account.timezone) == ('USD', 'UTC')
+    assert account.locale is None  # no Accept-Language: not chosen, read as en_US
+
+
+async def test_a_new_account_starts_with_the_browsers_language_as_its_number_format(user: User):
+    user.http_client.headers['Accept-Language'] = 'de-CH,de;q=0.9,en;q=0.5'
+    await user.open('/welcome')
+    user.find('Account name').type('Bern AG')
+    user.find('Create account').click()
+    await user.should_see('Get started')
+    with db.session_scope() as session:
+        assert current_account(session).locale == 'de_CH'
+    await user.open('/settings')
+    select = next(e for e in user.find('Number format').elements if isinstance(e, ui.select))
+    assert select.value == 'de_CH' and "1'234.56" in select.options['de_CH']
 
 
 async def test_onboarding_refuses_an_empty_name_and_writes_nothing(user: User):
