@@ -9,9 +9,12 @@ from nicegui import ui
 from components.card_table import card_table
 from components.routing_form import provider_label, region_label
 from components.widgets import card
+from services import locales
+from services.locales import DEFAULT
 from services.models import Account
 from services.routing.route_stats import RouteStats, StatsWindow
 from services.timeutil import format_local
+from services.units import count_text, fixed_text
 
 DASH = '—'
 COLUMNS = [
@@ -28,31 +31,32 @@ SHOWN = 8  # routes shown before 'Show more': a phone shows each as a card
 NUMERIC = ('requests', 'latency_p50', 'latency_p95', 'ttft_p50', 'ttft_p95', 'error_rate', 'cancelled')
 
 
-def ms_text(value: float | None) -> str:
+def ms_text(value: float | None, loc: str = DEFAULT) -> str:
     """Whole milliseconds (halves up: 78.5 → 79), '1,234 ms'; a dash when there was nothing to measure."""
-    return DASH if value is None else f'{math.floor(round(value, 6) + 0.5):,} ms'  # 954.99999… is 955
+    return DASH if value is None else f'{count_text(math.floor(round(value, 6) + 0.5), loc)} ms'  # 954.99999… is 955
 
 
-def rate_text(rate: float | None) -> str:
+def rate_text(rate: float | None, loc: str = DEFAULT) -> str:
     """An error rate in percent with one decimal, '2.5 %'; a dash when no request finished."""
-    return DASH if rate is None else f'{100 * rate:.1f} %'
+    return DASH if rate is None else f'{fixed_text(100 * rate, 1, loc)} %'
 
 
-def stats_row(stats: RouteStats) -> dict[str, str]:
+def stats_row(stats: RouteStats, loc: str = DEFAULT) -> dict[str, str]:
     """The texts of one provider and region, as the card shows them."""
     finished = stats.completed + stats.failed
+    streams = f'{count_text(stats.streams, loc)} {"stream" if stats.streams == 1 else "streams"}'
     return {
         'route': provider_label(stats.provider),
         'region': _region_text(stats.region),
-        'requests': f'{stats.requests:,}',
-        'latency_p50': ms_text(stats.latency_p50_ms),
-        'latency_p95': ms_text(stats.latency_p95_ms),
-        'ttft_p50': ms_text(stats.ttft_p50_ms),
-        'streams': f'{stats.streams:,} {"stream" if stats.streams == 1 else "streams"}' if stats.streams else '',
-        'ttft_p95': ms_text(stats.ttft_p95_ms),
-        'error_rate': rate_text(stats.error_rate),
-        'failed': f'{stats.failed:,} of {finished:,} failed' if finished else '',
-        'cancelled': f'{stats.cancelled:,}',
+        'requests': count_text(stats.requests, loc),
+        'latency_p50': ms_text(stats.latency_p50_ms, loc),
+        'latency_p95': ms_text(stats.latency_p95_ms, loc),
+        'ttft_p50': ms_text(stats.ttft_p50_ms, loc),
+        'streams': streams if stats.streams else '',
+        'ttft_p95': ms_text(stats.ttft_p95_ms, loc),
+        'error_rate': rate_text(stats.error_rate, loc),
+        'failed': f'{count_text(stats.failed, loc)} of {count_text(finished, loc)} failed' if finished else '',
+        'cancelled': count_text(stats.cancelled, loc),
     }
 
 
@@ -70,10 +74,11 @@ def route_stats_card(account: Account, window: StatsWindow) -> None:
             'slowest 5 % (p95). Error rate: failed out of completed and failed; cancelled requests (the app went '
             'away) are not errors.'
         ).classes('text-xs lr-muted').mark('route-stats-note')
-        _table([stats_row(r) for r in window.rows])
+        _table([stats_row(r, locales.of(account)) for r in window.rows])
         if window.capped:
             ui.label(
-                f'Busy week: these figures cover the newest {window.limit:,} requests, back to '
+                'Busy week: these figures cover the newest '
+                f'{count_text(window.limit, locales.of(account))} requests, back to '
                 f'{_local(account, window.oldest)}; older ones of the {window.days} days are left out.'
             ).classes('text-xs text-amber-900').mark('route-stats-capped')
 

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from nicegui import ui
 
 from components.safe import set_props
+from services.locales import DEFAULT
 from services.money import format_total
-from services.units import carbon_text, carbon_unit, count_text, energy_text, energy_unit
+from services.units import carbon_text, carbon_unit, count_text, energy_text, energy_unit, percent_text
 from services.usage.explorer import Exploration, GroupTotal
 
 CSS = """
@@ -66,8 +67,8 @@ def groups_table(exploration: Exploration, on_pick: Callable[[str | int], None],
         with ui.element('tfoot'), ui.element('tr').mark('usage-total-row'):
             _td('Total')
             _td(value_text(exploration, exploration.total), numeric=True).mark('usage-total')
-            _td('100%' if exploration.total else '–', numeric=True, secondary=True)
-            _td(change_text(exploration.change, exploration.total), numeric=True)
+            _td(percent_text(1, 0, exploration.locale) if exploration.total else '–', numeric=True, secondary=True)
+            _td(change_text(exploration.change, exploration.total, exploration.locale), numeric=True)
             totals = {
                 'requests': sum(g.requests for g in exploration.groups),
                 'tokens': sum(g.tokens for g in exploration.groups),
@@ -90,12 +91,12 @@ def value_text(exploration: Exploration, value: int | float) -> str:
     return count_text(int(value), loc)
 
 
-def change_text(change: float | None, total: int | float) -> str:
+def change_text(change: float | None, total: int | float, loc: str = DEFAULT) -> str:
     """'↑ 12.5%', '↓ 3.0%', 'new' (nothing in the previous period), '–' (nothing in either)."""
     if change is None:
         return 'new' if total else '–'
     direction = (change > 0) - (change < 0)
-    return f'{ARROWS[direction]} {abs(change) * 100:.1f}%'
+    return f'{ARROWS[direction]} {percent_text(abs(change), 1, loc)}'
 
 
 def _row(
@@ -113,10 +114,10 @@ def _row(
             if colour:
                 ui.element('span').classes('lr-usage-swatch').style(f'background: {colour}')
             ui.label(group.label).classes('inline')
-            ui.label(f'{group.share * 100:.1f}% of the total').classes('lr-phone-only')
+            ui.label(f'{percent_text(group.share, 1, exploration.locale)} of the total').classes('lr-phone-only')
         _td(value_text(exploration, group.total), numeric=True)
-        _td(f'{group.share * 100:.1f}%', numeric=True, secondary=True)
-        _td(change_text(group.change, group.total), numeric=True).mark('usage-change')
+        _td(percent_text(group.share, 1, exploration.locale), numeric=True, secondary=True)
+        _td(change_text(group.change, group.total, exploration.locale), numeric=True).mark('usage-change')
         values = {'requests': group.requests, 'tokens': group.tokens, 'cost': group.cost_micros}
         for extra in extras:
             _td(_extra_text(exploration, extra, values[extra]), numeric=True, secondary=True)

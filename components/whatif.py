@@ -13,7 +13,7 @@ from services.catalog import display_name
 from services.models import Account
 from services.money import format_money
 from services.routing.whatif import Preview
-from services.units import carbon_text, carbon_unit, energy_text, energy_unit
+from services.units import carbon_text, carbon_unit, count_text, energy_text, energy_unit, fixed_text
 
 CSS = """
 .lr-metric { border: 1px solid #eaecf0; border-radius: 10px; padding: 8px 12px; min-width: 0; display: grid;
@@ -37,11 +37,11 @@ SHOWN_MOVES = 6
 BEFORE_COLOUR, LOWER_COLOUR, HIGHER_COLOUR = '#98a2b3', '#2e8b62', '#d9534f'
 
 
-def change_text(percent: float) -> str:
+def change_text(percent: float, loc: str = locales.DEFAULT) -> str:
     """+22.5 % / −64.6 % (a real minus sign) / ±0 % when the change rounds to nothing."""
     if round(percent, 1) == 0:
         return '±0 %'
-    return f'{"+" if percent > 0 else "−"}{abs(percent):,.1f} %'
+    return f'{"+" if percent > 0 else "−"}{fixed_text(abs(percent), 1, loc)} %'
 
 
 def change_class(percent: float) -> str:
@@ -68,6 +68,7 @@ class WhatIf:
         """`on_days` runs a new preview when the window changes; when it returns False (a field is invalid), the
         toggle goes back to the window on show."""
         self.account = account
+        self.loc = locales.of(account)
         self.compact = compact
         self.shown_days = 7
         ui.add_css(CSS)
@@ -123,18 +124,20 @@ class WhatIf:
     def _summary(self, preview: Preview) -> None:
         refused = preview.unroutable_requests
         with ui.row().classes('w-full items-baseline gap-x-4 gap-y-1 text-sm'):
-            ui.label(f'{preview.before.requests:,} requests replayed').classes('font-medium').mark('whatif-requests')
+            ui.label(f'{count_text(preview.before.requests, self.loc)} requests replayed').classes('font-medium').mark(
+                'whatif-requests'
+            )
             colour = 'text-red-800 font-medium' if refused else 'lr-muted'
-            ui.label(headline(preview)).classes(colour).mark('whatif-headline')
+            ui.label(headline(preview, self.loc)).classes(colour).mark('whatif-headline')
 
     def _metric(self, preview: Preview, attribute: str, label: str) -> None:
         percent = preview.change(attribute)
         before, after = getattr(preview.before, attribute), getattr(preview.after, attribute)
         with ui.element('div').classes('lr-metric').mark(f'metric-{attribute}'):
             ui.label(label).classes('lr-metric-label text-xs font-semibold uppercase tracking-wide lr-muted')
-            ui.label(change_text(percent)).classes(f'lr-metric-change lr-change {change_class(percent)}').mark(
-                f'change-{attribute}'
-            )
+            ui.label(change_text(percent, self.loc)).classes(
+                f'lr-metric-change lr-change {change_class(percent)}'
+            ).mark(f'change-{attribute}')
             ui.label(metric_text(self.account, attribute, after, beside=before)).classes(
                 'lr-metric-after text-lg font-semibold tabular-nums text-slate-900 whitespace-nowrap'
             ).mark(f'after-{attribute}')
@@ -147,7 +150,8 @@ class WhatIf:
         with ui.row().classes('w-full items-start gap-2 flex-nowrap text-sm text-amber-900').mark('whatif-unroutable'):
             ui.icon('warning', size='18px').classes('text-amber-700 shrink-0 pt-[2px]')
             ui.label(
-                f'{count:,} {"request" if count == 1 else "requests"} could not be routed with these settings (for '
+                f'{count_text(count, self.loc)} {"request" if count == 1 else "requests"} could not be routed '
+                'with these settings (for '
                 'example a provider that does not serve the model, or caps nothing meets): they would be refused. '
                 'They are counted at what they really cost.'
             )
@@ -173,11 +177,13 @@ class WhatIf:
                             ui.label(f'{display_name(move["from_model"])} → {display_name(move["to_model"])}').classes(
                                 'text-xs text-amber-800 font-medium'
                             )
-                    ui.label(f'{move["requests"]:,}').classes('tabular-nums shrink-0')
+                    ui.label(count_text(move['requests'], self.loc)).classes('tabular-nums shrink-0')
             rest = preview.moves[len(shown) :]
             if rest:
                 count = sum(m['requests'] for m in rest)
-                ui.label(f'and {len(rest)} smaller moves ({count:,} requests)').classes('text-xs lr-muted pt-1')
+                ui.label(f'and {len(rest)} smaller moves ({count_text(count, self.loc)} requests)').classes(
+                    'text-xs lr-muted pt-1'
+                )
 
 
 def share_text(part: int, whole: int) -> str:
@@ -190,17 +196,17 @@ def share_text(part: int, whole: int) -> str:
     return f'{percent:.0f} %'
 
 
-def headline(preview: Preview) -> str:
+def headline(preview: Preview, loc: str = locales.DEFAULT) -> str:
     """What the settings would do to past requests: refused first, then moved, each as a share and a count."""
     total, refused, moved = preview.before.requests, preview.unroutable_requests, preview.moved_requests
-    refusals = f'{share_text(refused, total)} of past requests ({refused:,}) would be refused'
-    moves = f'{share_text(moved, total)} ({moved:,}) would move to another offer'
+    refusals = f'{share_text(refused, total)} of past requests ({count_text(refused, loc)}) would be refused'
+    moves = f'{share_text(moved, total)} ({count_text(moved, loc)}) would move to another offer'
     if refused and moved:
         return f'{refusals}; {moves}'
     if refused:
         return f'{refusals}; the rest would run as before'
     if moved:
-        return f'{share_text(moved, total)} of past requests ({moved:,}) would move to another offer'
+        return f'{share_text(moved, total)} of past requests ({count_text(moved, loc)}) would move to another offer'
     return 'No past request would be refused or move to another offer'
 
 

@@ -80,10 +80,10 @@ def _headline(exploration: Exploration) -> None:
         ui.label(value_text(exploration, exploration.total)).classes('text-2xl font-semibold text-gray-900').mark(
             'usage-headline'
         )
-        ui.label(
-            f'{exploration.metric} in {exploration.period.label} · {change_text(exploration.change, exploration.total)}'
-            ' against the period before'
-        ).classes('text-sm lr-muted')
+        change = change_text(exploration.change, exploration.total, exploration.locale)
+        ui.label(f'{exploration.metric} in {exploration.period.label} · {change} against the period before').classes(
+            'text-sm lr-muted'
+        )
 
 
 def _export_button(text: str, marker: str, on_click) -> None:
