@@ -28,8 +28,9 @@ from nicegui.events import GenericEventArguments
 
 from components import live
 from components.logs_table import MAX_ROWS, LogTable
-from services import db
+from services import db, locales
 from services.models import Account
+from services.units import count_text
 from services.usage.logs import LogPage, LogQuery, LogRow, expected_rows, log_page, newer_rows
 
 BOUND = 200  # new rows a read takes at most
@@ -171,7 +172,7 @@ class LiveLog:
             self.chip_button.text = f'More than {BOUND} new generations: show the newest'
         else:
             n = len(self.held)
-            self.chip_button.text = f'{n:,} new generation{"" if n == 1 else "s"}'
+            self.chip_button.text = f'{count_text(n, locales.of(self.account))} new generation{"" if n == 1 else "s"}'
         self.chip.set_visibility(self.overflow or bool(self.held))
 
     def moved(self, event: GenericEventArguments) -> None:

@@ -7,10 +7,11 @@ from nicegui import ui
 from components.form_errors import show_error
 from components.saving import save
 from components.widgets import card
-from services import db
+from services import db, locales
 from services.account.accounts import get_account
 from services.models import Account, utcnow
 from services.timeutil import format_local
+from services.units import count_text
 from services.usage.retention import (
     MAX_DAYS,
     RetentionError,
@@ -38,7 +39,7 @@ def retention_section(account: Account) -> None:
 
 def status_sentences(account: Account, status: RetentionStatus) -> list[str]:
     """What pruning has done and will do, in the account's time zone."""
-    zone = account.timezone
+    zone, loc = account.timezone, locales.of(account)
     sentences = []
     if status.pruned_at is None:
         sentences.append(
@@ -52,14 +53,14 @@ def status_sentences(account: Account, status: RetentionStatus) -> list[str]:
             before = format_local(status.pruned_before, zone)
             count = status.pruned_generations
             sentences.append(
-                f'Generations recorded before {before} have been deleted ({count:,} in all).'
+                f'Generations recorded before {before} have been deleted ({count_text(count, loc)} in all).'
                 if count
                 else f'Generations recorded before {before} are deleted; there were none that old.'
             )
     if status.awaiting_pruning:
         sentences.append(
-            f'{_generations(status.awaiting_pruning)} older than {status.retention_days} days will be deleted at the '
-            'next pruning, within the hour.'
+            f'{_generations(status.awaiting_pruning, loc)} older than {status.retention_days} days will be '
+            'deleted at the next pruning, within the hour.'
         )
     return sentences
 
@@ -133,9 +134,9 @@ class RetentionForm:
     async def confirm(self, account: Account, days: int, due: int) -> bool:
         before = format_local(cutoff_for(days, utcnow()), account.timezone)
         with ui.dialog() as dialog, ui.card().classes('lr-card p-5 gap-3 max-w-md'):
-            ui.label(f'Delete {_generations(due)}?').classes('text-lg font-semibold')
+            ui.label(f'Delete {_generations(due, locales.of(account))}?').classes('text-lg font-semibold')
             ui.label(
-                f'Keeping {days} days deletes the {_generations(due)} recorded before {before} '
+                f'Keeping {days} days deletes the {_generations(due, locales.of(account))} recorded before {before} '
                 f'({account.timezone}) at the next pruning, within the hour. Their records cannot be brought back.'
             ).classes('text-sm')
             ui.label('Your balance, usage totals, invoices and eco figures stay exactly as they are.').classes(
@@ -156,5 +157,5 @@ def _whole(value: float | None) -> int | float | None:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _generations(count: int) -> str:
-    return f'{count:,} generation' + ('' if count == 1 else 's')
+def _generations(count: int, loc: str) -> str:
+    return f'{count_text(count, loc)} generation' + ('' if count == 1 else 's')
