@@ -16,7 +16,8 @@ from components.usage_table import change_text, groups_table, value_text
 from components.view_state import FILTERS, View
 from components.widgets import card
 from services import db
-from services.usage.explorer import Exploration, explore, filter_options, group_label, series_csv, table_csv
+from services.usage.explorer import Exploration, explore, filter_options, group_label
+from services.usage.explorer_csv import series_csv, table_csv
 from services.usage.ranges import DEFAULT_PRESET, PRESETS, RangeError, resolve_range
 
 QUERY_FILTER = {'key': 'key_id'}  # the usage query's name of a view's filter, where it differs

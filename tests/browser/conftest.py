@@ -131,5 +131,23 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     return path
 
 
+def mark_x(mark: str) -> str:
+    """A page function: for each element matching its selector argument, the x position of the last `mark` ('.' or
+    ',') in its text, measured on the rendered glyphs (None without one). Equal positions: aligned numbers."""
+    return """(selector) => [...document.querySelectorAll(selector)].map((element) => {
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.textContent.lastIndexOf('MARK');
+    if (at >= 0) {
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + 1);
+      return range.getBoundingClientRect().left;
+    }
+  }
+  return null;
+})""".replace('MARK', mark)
+
+
 def no_horizontal_overflow(page) -> bool:
     return page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')

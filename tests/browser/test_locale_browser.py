@@ -5,23 +5,10 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import no_horizontal_overflow, screenshot
+from tests.browser.conftest import mark_x, no_horizontal_overflow, screenshot
 
 GERMAN = 'Deutsch (Deutschland)'
-# the x position of the decimal comma in each matched element's text, measured on the rendered glyphs
-COMMA_X = """(selector) => [...document.querySelectorAll(selector)].map((element) => {
-  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const at = node.textContent.lastIndexOf(',');
-    if (at >= 0) {
-      const range = document.createRange();
-      range.setStart(node, at);
-      range.setEnd(node, at + 1);
-      return range.getBoundingClientRect().left;
-    }
-  }
-  return null;
-})"""
+COMMA_X = mark_x(',')  # the x of each cell's decimal mark, measured on the rendered glyphs
 
 
 def _choose_german(page, server: str) -> None:

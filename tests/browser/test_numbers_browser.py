@@ -5,22 +5,9 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import mark_x, screenshot
 
-# the x position of the decimal point of each matched element's text, measured on the rendered glyphs
-POINT_X = """(selector) => [...document.querySelectorAll(selector)].map((element) => {
-  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const at = node.textContent.indexOf('.');
-    if (at >= 0) {
-      const range = document.createRange();
-      range.setStart(node, at);
-      range.setEnd(node, at + 1);
-      return range.getBoundingClientRect().left;
-    }
-  }
-  return null;
-})"""
+POINT_X = mark_x('.')  # the x of each cell's decimal mark, measured on the rendered glyphs
 
 
 def _decimals(texts: list[str]) -> set[int]:

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from services.money import decimal_string
-from services.usage.explorer import chart_traces, explore, filter_options, series_csv, table_csv
+from services.usage.explorer import chart_traces, explore, filter_options
+from services.usage.explorer_csv import series_csv, table_csv
 from services.usage.query import usage
 from services.usage.ranges import DateRange, bucket_starts
 from tests.support import factories

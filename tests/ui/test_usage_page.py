@@ -10,7 +10,8 @@ from nicegui.testing import User
 from services import db
 from services.account.accounts import current_account
 from services.money import format_money
-from services.usage.explorer import explore, table_csv
+from services.usage.explorer import explore
+from services.usage.explorer_csv import table_csv
 from services.usage.query import usage
 from services.usage.ranges import resolve_range
 from tests.support import factories
