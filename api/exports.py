@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import zlib
 from collections.abc import AsyncGenerator, AsyncIterator, Generator
 
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
+from isal import isal_zlib as zlib  # zlib's interface and format; level 1 at three times zlib's speed
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ReadKey, ReadSessionDep, account_of
@@ -18,7 +18,7 @@ from api.responses.common import non_json
 from services.usage.exports import generations_csv
 
 router = APIRouter(prefix='/api/v1', tags=['generations'], responses=ERROR_RESPONSES)
-GZIP_LEVEL = 1  # ~4x smaller at well over 100 MB/s; the usual level 9 would be the export's bottleneck
+GZIP_LEVEL = 1  # ~3x smaller at over 300 MB/s; zlib's usual level 9 would be the export's bottleneck
 
 
 @router.get(
