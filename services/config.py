@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     allowed_hosts: str = ''
     # mark the session cookie Secure (sent over HTTPS only); unset: on unless the app listens on loopback
     cookie_secure: bool | None = None
+    # processes that read and write large CSV exports in parallel (0: in the app's own process); unset: 2 on a
+    # machine with two or more cores
+    export_workers: int | None = Field(default=None, ge=0, le=16)
 
     @property
     def is_loopback(self) -> bool:

@@ -42,6 +42,12 @@ def init_db(url: str) -> bool:
     return fresh
 
 
+def attach(url: str) -> None:
+    """Point this process at `url` as it is (no upgrade): for helper processes of an app that has upgraded it."""
+    global _url
+    _url = url
+
+
 def current_url() -> str:
     if _url is None:
         raise RuntimeError('init_db() has not been called')

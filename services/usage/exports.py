@@ -43,6 +43,7 @@ from sqlalchemy.types import NullType
 from services import db
 from services.models import Account, Generation
 from services.money import MICROS
+from services.usage import export_slices
 from services.usage._csv_lines import (  # noqa: F401  (safe_cell: part of this module's interface)
     _QUOTED,
     FORMULA_STARTS,
@@ -68,8 +69,13 @@ PAGE_ROWS = 3000  # rows per read transaction and per chunk handed on (about 1 M
 
 
 def generations_csv(account: Account, f: GenerationFilter) -> Iterator[str]:
-    """Header then one line per generation, newest first; reads on its own connection, so it can outlive a request."""
+    """Header then one line per generation, newest first; reads on its own connection(s), so it can outlive a
+    request. A large export is read and written by helper processes, a slice of time each (export_slices)."""
     yield ','.join(COLUMNS) + '\r\n'
+    parallel = export_slices.plan(account.id, f)
+    if parallel is not None:
+        yield from export_slices.texts(parallel, account.id, account.timezone)
+        return
     writer = _PageWriter(account.timezone)
     for page in _pages(account.id, f):
         text = writer.write(*page)
@@ -77,30 +83,53 @@ def generations_csv(account: Account, f: GenerationFilter) -> Iterator[str]:
         yield text
 
 
-def _pages(account_id: int, f: GenerationFilter) -> Iterator[tuple[list[tuple], str]]:
-    """The pages of rows, each read in its own read transaction, with their layout (see _read_page).
+def slice_text(
+    account_id: int, f: GenerationFilter, after: Keyset | None, pages: int, writer: _PageWriter
+) -> tuple[str, int, Keyset | None]:
+    """The lines of at most `pages` pages of rows from the keyset `after` (None: the newest), how many rows
+    they hold, and the keyset to go on from (None: no more rows)."""
+    texts, rows, more = [], 0, False
+    for page in _pages(account_id, f, after, pages):
+        texts.append(writer.write(*page))
+        rows += len(page[0])
+        more, after = len(page[0]) == PAGE_ROWS, _after(page[0])
+        del page
+    return ''.join(texts), rows, (after if more and rows else None)
+
+
+Keyset = tuple[str, str]  # (created_at as the page query reads it, id) of the last row sent
+
+
+def _pages(
+    account_id: int, f: GenerationFilter, after: Keyset | None = None, limit: int | None = None
+) -> Iterator[tuple[list[tuple], str]]:
+    """The pages of rows after `after` (None: from the newest), at most `limit` of them, each read in its own
+    read transaction, with their layout (see _read_page).
 
     On SQLite, in this thread. On a database server, each page is read in a helper thread while the one
     before is formatted: the server works on the next page meanwhile (Python waits for it without the GIL).
     SQLite gives the GIL back at every row, which a second thread would turn into waits of milliseconds."""
     queries = _PageQueries(account_id, f)
+    left = limit if limit is not None else -1  # pages still wanted (-1: no limit)
     # one connection for the export (a read-only one, see db.read_scope), a transaction a page
     with db.get_engine().execution_options(read_only=True).connect() as connection:
         if queries.sqlite:
-            page = _read_page(connection, queries, None)
+            page = _read_page(connection, queries, after)
             while page[0]:
-                after, more = _after(page[0], queries.sqlite), len(page[0]) == queries.limit
+                after, more = _after(page[0]), len(page[0]) == queries.limit
                 yield page
                 del page
-                if not more:
+                left -= 1
+                if not more or left == 0:
                     return
                 page = _read_page(connection, queries, after)
             return
         with ThreadPoolExecutor(1, thread_name_prefix='csv-export') as reader:  # waits for its read on exit
-            page = reader.submit(_read_page, connection, queries, None).result()
+            page = reader.submit(_read_page, connection, queries, after).result()
             while page[0]:
-                more = len(page[0]) == queries.limit
-                after = _after(page[0], queries.sqlite)
+                left -= 1
+                more = len(page[0]) == queries.limit and left != 0
+                after = _after(page[0])
                 next_page = reader.submit(_read_page, connection, queries, after) if more else None
                 yield page
                 del page
@@ -109,10 +138,12 @@ def _pages(account_id: int, f: GenerationFilter) -> Iterator[tuple[list[tuple], 
                 page = next_page.result()
 
 
-def _read_page(connection: Connection, queries: _PageQueries, after) -> tuple[list[tuple], str]:
+def _read_page(connection: Connection, queries: _PageQueries, after: Keyset | None) -> tuple[list[tuple], str]:
     """The page after `after` (None: the first), and its layout: 'joined' texts (with the floats 'packed'
     on a database server) or one field a column, 'fields'."""
-    keyset = {} if after is None else {'after_at': after[0], 'after_id': after[1]}
+    keyset = {}
+    if after is not None:  # bound as SQLite stores the time, or as an aware datetime for a database server
+        keyset = {'after_at': after[0] if queries.sqlite else _utc_moment(after[0]), 'after_id': after[1]}
     joined = 'joined' if queries.sqlite else 'packed'
     with connection.begin():  # one short read transaction; both reads below see the same rows
         rows = _fetch(connection, queries.get(joined=True, first=after is None), keyset)
@@ -141,10 +172,9 @@ class _PageQueries:
         return self.built[joined, first]
 
 
-def _after(rows: list[tuple], sqlite: bool) -> tuple[object, str]:
-    """The keyset bound after these rows: (created_at as stored, id)."""
-    last_at = rows[-1][STORED_AT]
-    return (last_at if sqlite else _utc_moment(last_at)), rows[-1][ID]
+def _after(rows: list[tuple]) -> Keyset:
+    """The keyset bound after these rows: (created_at as the page query reads it, id)."""
+    return rows[-1][STORED_AT], rows[-1][ID]
 
 
 def _fetch(connection, query: Select, parameters: dict) -> list[tuple]:

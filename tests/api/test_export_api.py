@@ -14,7 +14,7 @@ from services import db
 from services.catalog import get_catalog
 from services.models import Generation
 from services.money import MICROS
-from services.usage import exports
+from services.usage import export_slices, exports
 
 
 def _offers():
@@ -113,6 +113,33 @@ async def test_the_export_holds_every_row_with_the_database_totals_and_filters(a
                 assert {r[column] for r in rows} <= {str(params[name])}, params
         if 'from' in params:
             assert all(r['created_at_utc'] >= since.isoformat() for r in rows)
+
+
+async def test_a_large_export_read_by_helper_processes_is_the_same_text(api, make_key, monkeypatch):
+    """Above two slices of the rollups' counts, helper processes read the export a slice of time each: over
+    HTTP, plain and gzip, the text is the one the app's own process writes, with every filter."""
+    monkeypatch.setattr(exports, 'PAGE_ROWS', 61)
+    monkeypatch.setattr(export_slices, 'SLICE_ROWS', 90)  # 1 400 rows: about 15 slices of 1 or 2 pages
+    monkeypatch.setattr(export_slices, 'worker_count', lambda: 2)
+    offers, rng = _offers(), random.Random(8)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=89, hours=12)
+    for tag in ('a', 'b'):
+        await _record(api, make_key('ingest'), offers, rng, start, 700, tag)
+    read = make_key('read')
+    since = start + timedelta(days=30, minutes=7)
+    for params in ({}, {'model': offers[0].model}, {'from': since.isoformat(), 'status': 'completed'}):
+        helped = await api.get('/api/v1/generations.csv', params=params, headers=read | {'Accept-Encoding': 'gzip'})
+        assert helped.status_code == 200 and helped.headers['content-encoding'] == 'gzip'
+        with monkeypatch.context() as m:
+            m.setattr(export_slices, 'plan', lambda *_: None)  # the same export read in the app's process
+            alone = await api.get('/api/v1/generations.csv', params=params, headers=read)
+        assert helped.text == alone.text, params
+        rows, count, cost = _totals(helped.text)
+        where = {'model': params['model']} if 'model' in params else {}
+        if 'from' in params:
+            where = {'since': since, 'status': 'completed'}
+        assert (count, cost) == _expected(**where) and count > 2 * 90, params
+    assert export_slices._pool().started  # the helpers did the reading
 
 
 async def test_the_export_needs_the_read_scope(api, make_key):
