@@ -64,13 +64,18 @@ class AppProcess:
             self._log += line
             del self._log[: -self.LOG_KEPT]
 
-    def memory_kib(self, field: str = 'VmRSS') -> int:
-        """Resident memory (VmRSS) or its peak so far (VmHWM) of the server process, in KiB."""
+    def memory_kib(self, field: str = 'VmRSS', *, children: bool = True) -> int:
+        """Resident memory (VmRSS) or its peak so far (VmHWM) of the server process, and by default of its child
+        processes too (the CSV export's helpers), in KiB."""
         assert self.process is not None
-        for line in Path(f'/proc/{self.process.pid}/status').read_text().splitlines():
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-        raise RuntimeError(f'{field} not found')
+        pids = [self.process.pid]
+        if children:  # each thread lists the children it started
+            for listed in Path(f'/proc/{self.process.pid}/task').glob('*/children'):
+                try:
+                    pids += [int(pid) for pid in listed.read_text().split()]
+                except FileNotFoundError:  # a thread that has just ended
+                    continue
+        return sum(_status_kib(pid, field) for pid in pids)
 
     def _wait_for_dashboard(self) -> None:
         deadline = time.monotonic() + 120
@@ -91,3 +96,15 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def _status_kib(pid: int, field: str) -> int:
+    """A memory field of /proc/<pid>/status in KiB (0 for a process that has just ended)."""
+    try:
+        lines = Path(f'/proc/{pid}/status').read_text().splitlines()
+    except FileNotFoundError:
+        return 0
+    for line in lines:
+        if line.startswith(field + ':'):
+            return int(line.split()[1])
+    raise RuntimeError(f'{field} not found')
