@@ -22,6 +22,10 @@ _NUL_IN_URL = re.compile(rb'%00|\x00')
 
 
 def unstorable_body(body: bytes) -> bool:
+    # Every match holds a \u escape or the byte 0xED: a body with neither (nearly all) is not scanned by the
+    # pattern, whose lookbehinds at every position cost about 1 ms per 250 KB batch, on the event loop.
+    if b'\\u' not in body and b'\xed' not in body:
+        return False
     return _UNSTORABLE.search(body) is not None
 
 
