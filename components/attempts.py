@@ -6,6 +6,9 @@ from typing import Any
 
 from nicegui import ui
 
+from services.locales import DEFAULT
+from services.units import count_text, fixed_text
+
 OK, CANCELLED = 'ok', 'cancelled'
 FAILURE_ICON = ('error', 'text-red-700')
 OUTCOME_ICONS = {
@@ -21,15 +24,16 @@ def should_show(attempts: list[dict[str, Any]]) -> bool:
     return len(attempts) > 1 or (len(attempts) == 1 and attempts[0].get('outcome') != OK)
 
 
-def attempts_section(attempts: list[dict[str, Any]]) -> None:
-    """Numbered rows, one per attempt: offer, outcome in words (with its reason), time taken."""
+def attempts_section(attempts: list[dict[str, Any]], locale: str = DEFAULT) -> None:
+    """Numbered rows, one per attempt: offer, outcome in words (with its reason), time taken (in the account's
+    number format)."""
     with ui.column().classes('w-full gap-0 lr-attempts').mark('attempts'):
         ui.label('Attempts').classes('text-sm font-semibold text-slate-800 pb-1')
         for number, attempt in enumerate(attempts, start=1):
-            _attempt_row(number, attempt)
+            _attempt_row(number, attempt, locale)
 
 
-def _attempt_row(number: int, attempt: dict[str, Any]) -> None:
+def _attempt_row(number: int, attempt: dict[str, Any], locale: str) -> None:
     outcome = attempt.get('outcome')
     icon, colour = outcome_icon(outcome)
     with (
@@ -48,18 +52,18 @@ def _attempt_row(number: int, attempt: dict[str, Any]) -> None:
                 if attempt.get('model') is not None:
                     ui.label(_text(attempt['model'])).classes('text-xs lr-muted break-all')
             with ui.column().classes('gap-0 min-w-0 order-3 col-span-2 md:order-2 md:col-span-1'):
-                ui.label(outcome_words(outcome, attempt.get('retry_after_s'))).classes(
+                ui.label(outcome_words(outcome, attempt.get('retry_after_s'), locale)).classes(
                     f'text-sm {_word_colour(outcome)}'
                 ).mark(f'attempt-{number}-outcome')
                 if attempt.get('reason'):
                     ui.label(_text(attempt['reason'])).classes('text-xs lr-muted break-words')
-            ms = _ms(attempt.get('ms'))
+            ms = _ms(attempt.get('ms'), locale)
             ui.label(ms or '').classes('text-sm lr-muted tabular-nums text-right order-2 md:order-3').mark(
                 f'attempt-{number}-ms' if ms else 'attempt-no-ms'
             )
 
 
-def outcome_words(outcome: Any, retry_after_s: Any = None) -> str:
+def outcome_words(outcome: Any, retry_after_s: Any = None, locale: str = DEFAULT) -> str:
     """An outcome code in words: 'rate_limited: 429' -> 'Rate limited (429)'; an unknown one as it is."""
     if not isinstance(outcome, str):
         return 'No outcome recorded' if outcome is None else _text(outcome)
@@ -78,7 +82,7 @@ def outcome_words(outcome: Any, retry_after_s: Any = None) -> str:
         return f'Rejected the request ({detail})' if detail else 'Rejected the request'
     if code == 'rate_limited':
         words = f'Rate limited ({detail})' if detail else 'Rate limited'
-        wait = _seconds(retry_after_s)
+        wait = _seconds(retry_after_s, locale)
         return f'{words}, asked to wait {wait}' if wait else words
     return _text(outcome)
 
@@ -100,15 +104,18 @@ def _word_colour(outcome: Any) -> str:
     )
 
 
-def _seconds(value: Any) -> str | None:
+def _seconds(value: Any, locale: str = DEFAULT) -> str | None:
     if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value < 10**7:
         return None
-    return f'{round(value, 1):g} s' if value < 120 else f'{value / 60:.0f} min'
+    if value >= 120:
+        return f'{count_text(round(value / 60), locale)} min'
+    tenths = round(value, 1)
+    return f'{fixed_text(tenths, 0 if tenths == int(tenths) else 1, locale)} s'
 
 
-def _ms(value: Any) -> str | None:
+def _ms(value: Any, locale: str = DEFAULT) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 10**9:
-        return f'{round(value):,} ms'
+        return f'{count_text(round(value), locale)} ms'
     return None
 
 

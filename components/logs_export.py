@@ -8,6 +8,9 @@ from collections.abc import Callable
 
 from nicegui import ui
 
+from services.locales import DEFAULT
+from services.units import count_text
+
 BOX_ID = 'lr-export-progress'
 CSS = """
 #lr-export-progress { display: flex; align-items: center; gap: 8px; font-size: 13px; color: #475467;
@@ -23,7 +26,7 @@ SCRIPT = """
   const box = document.getElementById(%(box)s);
   if (!box || box.dataset.state === 'running') return;
   const bar = box.querySelector('progress'), text = box.querySelector('span');
-  const expected = %(expected)s, fmt = (n) => n.toLocaleString('en-US');
+  const expected = %(expected)s, fmt = (n) => n.toLocaleString(%(tag)s);
   const show = (rows) => {
     bar.max = Math.max(expected, rows, 1); bar.value = rows;
     text.textContent = fmt(rows) + ' of ' + fmt(expected) + ' rows';
@@ -59,9 +62,10 @@ SCRIPT = """
 """
 
 
-def export_button(url: str, expected: int, file_name: str) -> Callable[[int], None]:
-    """The button and its progress line; `expected`: the rows the view holds (from the rollups). Returns the
-    function that changes `expected` (the live log's count grows as generations arrive)."""
+def export_button(url: str, expected: int, file_name: str, locale: str = DEFAULT) -> Callable[[int], None]:
+    """The button and its progress line; `expected`: the rows the view holds (from the rollups); counts read in
+    the account's `locale`. Returns the function that changes `expected` (the live log's count grows as
+    generations arrive)."""
     ui.add_css(CSS)
     state = {'expected': int(expected)}
     with ui.row().classes('items-center gap-0 flex-wrap justify-end'):
@@ -72,7 +76,7 @@ def export_button(url: str, expected: int, file_name: str) -> Callable[[int], No
         button = ui.button('Export CSV', icon='download', on_click=lambda: start()).props('outline no-caps')
         button.mark('export-csv')
         with button:
-            tip = ui.tooltip(f'{expected:,} rows, streamed from the server')
+            tip = ui.tooltip(f'{count_text(expected, locale)} rows, streamed from the server')
 
     def start() -> None:
         ui.run_javascript(
@@ -82,11 +86,12 @@ def export_button(url: str, expected: int, file_name: str) -> Callable[[int], No
                 'expected': state['expected'],
                 'url': json.dumps(url),
                 'name': json.dumps(file_name),
+                'tag': json.dumps(locale.replace('_', '-')),  # the browser's Intl reads BCP 47 tags
             }
         )
 
     def set_expected(count: int) -> None:
         state['expected'] = int(count)
-        tip.text = f'{count:,} rows, streamed from the server'
+        tip.text = f'{count_text(count, locale)} rows, streamed from the server'
 
     return set_expected

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from nicegui import ui
 
 from components.attempts import OK, attempts_section, outcome_words, should_show
 from components.widgets import card
+from services.locales import DEFAULT
 from services.timeutil import local
+from services.units import count_text, fixed_text
 from services.usage.trace_limits import displayable
 
 STATUS_STYLE = {
@@ -41,11 +45,14 @@ COLUMNS = [
 ]
 
 
-def routing_trace_card(trace: dict[str, Any] | None, *, status: str = 'completed', timezone: str = 'UTC') -> None:
+def routing_trace_card(
+    trace: dict[str, Any] | None, *, status: str = 'completed', timezone: str = 'UTC', locale: str = DEFAULT
+) -> None:
     """Draws any stored trace: one sent by an outside router may have any shape, and is shown as far as it fits.
 
     `status` is the generation's: in a failed one, an offer left 'picked' whose attempt did not answer is drawn
-    as failed (older traces left it so). `timezone` is the account's, for the times in the trace.
+    as failed (older traces left it so). `timezone` and `locale` are the account's, for the times and numbers in
+    the trace.
     """
     trace = displayable(trace) if isinstance(trace, dict) else None
     with card('Routing trace'):
@@ -61,10 +68,11 @@ def routing_trace_card(trace: dict[str, Any] | None, *, status: str = 'completed
         failed = status == 'failed'
         _summary(trace, attempts, failed)
         if should_show(attempts):
-            attempts_section(attempts)
+            attempts_section(attempts, locale)
         ui.label(_policy_words(trace)).classes('text-xs lr-muted pt-2')
         rows = [
-            _row(c, timezone, _failed_outcome(c, attempts) if failed else None) for c in _items(trace.get('candidates'))
+            _row(c, timezone, locale, _failed_outcome(c, attempts) if failed else None)
+            for c in _items(trace.get('candidates'))
         ]
         table = ui.table(columns=COLUMNS, rows=rows, row_key='key').props(
             'flat dense hide-pagination :pagination="{rowsPerPage: 0}" wrap-cells'
@@ -124,7 +132,7 @@ def _phone_list(rows: list[dict[str, Any]]) -> None:
                     ui.label(row['note']).classes('text-xs')
 
 
-def _row(candidate: dict[str, Any], timezone: str, failed_outcome: str | None = None) -> dict[str, Any]:
+def _row(candidate: dict[str, Any], timezone: str, locale: str, failed_outcome: str | None = None) -> dict[str, Any]:
     status = _text(candidate.get('status', 'considered'))
     excluded = candidate.get('excluded')
     if failed_outcome is not None:
@@ -141,8 +149,8 @@ def _row(candidate: dict[str, Any], timezone: str, failed_outcome: str | None = 
         'model': model,
         'region': region,
         'price': f'{_text(candidate.get("input_usd_per_mtok"))} / {_text(candidate.get("output_usd_per_mtok"))}',
-        'carbon': _number(candidate.get('carbon_g_per_1k_tokens', 0), '.3f'),
-        'latency': f'{_number(candidate.get("latency_ms", 0), ",")} ms',
+        'carbon': _number(candidate.get('carbon_g_per_1k_tokens', 0), partial(fixed_text, decimals=3, locale=locale)),
+        'latency': f'{_number(candidate.get("latency_ms", 0), partial(count_text, locale=locale))} ms',
         'note': note,
     }
 
@@ -181,10 +189,11 @@ def _text(value: Any) -> str:
     return '?' if value is None else str(value)[:200]
 
 
-def _number(value: Any, spec: str) -> str:
+def _number(value: Any, written: Callable[[Any], str]) -> str:
+    """A number of the trace as `written` writes it; anything else (an outside router's trace) as text."""
     try:
-        return format(value, spec) if isinstance(value, int | float) and not isinstance(value, bool) else _text(value)
-    except ValueError:
+        return written(value) if isinstance(value, int | float) and not isinstance(value, bool) else _text(value)
+    except (ValueError, ArithmeticError):  # NaN or infinity in a trace sent from outside
         return _text(value)
 
 

@@ -60,7 +60,7 @@ def logs_page(request: Request) -> None:
                     .mark('log-count')
                 )
             name = f'generations-{period.first.isoformat()}-to-{period.last.isoformat()}.csv'
-            set_export_count = export_button('/logs/export.csv' + view.query(), count, name)
+            set_export_count = export_button('/logs/export.csv' + view.query(), count, name, locales.of(account))
         for problem in problems:
             with ui.row().classes('items-center gap-2 text-sm text-amber-900 bg-amber-50 rounded px-3 py-2'):
                 ui.icon('info', size='18px')

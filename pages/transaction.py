@@ -69,7 +69,7 @@ def _content(found: Found, generation_id: str) -> None:
         _request_card(account, generation, found.key)
         _usage_card(generation, loc)
         _eco_card(generation, loc)
-    routing_trace_card(generation.routing_trace, status=generation.status, timezone=account.timezone)
+    routing_trace_card(generation.routing_trace, status=generation.status, timezone=account.timezone, locale=loc)
     with ui.row().classes('items-center gap-2 text-sm lr-muted'):
         ui.icon('lock', size='18px')
         ui.label('Prompt and response content are not stored by lowrouter, so they cannot be shown here.')
@@ -115,9 +115,9 @@ def _failed_words(g: Generation, loc: str) -> str:
         code = last.partition(':')[2].strip() or 'an error'
         what = f'the provider rejected the request ({code}), and its error went back to the client as is'
     elif len(attempts) == 1 and is_failure(last):
-        what = f'the one attempt got no answer ({outcome_words(last)})'
+        what = f'the one attempt got no answer ({outcome_words(last, locale=loc)})'
     elif attempts and is_failure(last):
-        what = f'none of the {len(attempts)} attempts got an answer (the last: {outcome_words(last)})'
+        what = f'none of the {len(attempts)} attempts got an answer (the last: {outcome_words(last, locale=loc)})'
     else:
         what = 'the generation was recorded as failed'
     money = format_money(g.cost_micros, g.currency, precise=True, locale=loc)

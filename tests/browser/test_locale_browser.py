@@ -4,6 +4,7 @@ balance, costs and figures read with a decimal comma, and the cost column still 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.browser.conftest import mark_x, no_horizontal_overflow, screenshot
 
@@ -42,6 +43,18 @@ def test_german_numbers_on_the_dashboard_on_a_desktop(server, desktop):
     tokens = desktop.locator('.lr-transactions tbody tr td:nth-child(5)').all_inner_texts()
     assert any('.' in t for t in tokens) and not any(',' in t for t in tokens)  # '12.345' grouped by dots
     screenshot(desktop, 'dashboard-german-desktop', full_page=False)
+    _german_export_count(desktop, server)
+
+
+def _german_export_count(page, server: str) -> None:
+    """/logs: the export's progress counts rows with the account's grouping, the downloaded rows."""
+    page.goto(f'{server}/logs?range=90d')
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role('button', name='Export CSV').click()
+    progress = page.locator('#lr-export-progress')
+    progress.get_by_text(re.compile(r'^Saved [\d.]+ rows$')).wait_for()
+    lines = Path(info.value.path()).read_bytes().count(b'\r\n') - 1
+    assert progress.locator('span').inner_text() == f'Saved {lines:,} rows'.replace(',', '.')
 
 
 def test_german_numbers_on_a_phone(server, mobile):

@@ -256,3 +256,23 @@ async def test_a_cooling_off_time_that_is_not_a_time_is_left_out(user: User):
     await user.open(f'/transactions/{g.id}')
     await user.should_see('Routing trace')
     assert trace_rows(user)['eastus2']['note'] == 'excluded: cooling off after repeated failures'
+
+
+async def test_the_trace_reads_in_the_accounts_number_format(user: User):
+    """de_DE: the attempts' times, the wait asked for and the candidates' latency and carbon use its separators."""
+    with db.session_scope() as session:
+        create_account(session, name='Acme', timezone=ZONE, locale='de_DE')
+    rows = candidates(us_east_1=('failed', 'rate_limited: 429'), eastus2=('picked', None))
+    attempts = [
+        {'provider': 'openai', 'region': 'us-east-1', 'outcome': 'rate_limited: 429', 'ms': 1118, 'retry_after_s': 1.5},
+        {'provider': 'azure-openai', 'region': 'eastus2', 'outcome': 'ok', 'ms': 12712},
+    ]
+    g = store(provider='azure-openai', region='eastus2', routing_trace=trace(rows, attempts))
+    await user.open(f'/transactions/{g.id}')
+    await user.should_see('Attempts')
+    assert text_of(user, 'attempt-1-ms') == '1.118 ms' and text_of(user, 'attempt-2-ms') == '12.712 ms'
+    assert text_of(user, 'attempt-1-outcome') == 'Rate limited (429), asked to wait 1,5 s'
+    shown = trace_rows(user)
+    offer = next(o for o in get_catalog().offers_for(MODEL) if o.region == 'eastus2')
+    assert shown['eastus2']['carbon'] == '0,421'  # 0.4211 g per 1 000 tokens, three decimals
+    assert shown['eastus2']['latency'] == f'{offer.typical_latency_ms:,} ms'.replace(',', '.')
