@@ -88,7 +88,7 @@ def texts(parallel: Plan, account_id: int, zone: str) -> Iterator[str]:
     """The lines of every slice, in order; the helpers read the next slices meanwhile."""
     workers = _pool()
     window = max(2, workers.count + 1)
-    waiting: deque[Future] = deque()
+    waiting: deque[tuple[GenerationFilter, Future]] = deque()
     todo = iter(parallel.slices)
 
     def task(f: GenerationFilter, after) -> Future:
