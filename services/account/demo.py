@@ -7,6 +7,7 @@ Same seed and same `now` -> the same rows. Generations go through `prepare_gener
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import math
 import random
@@ -21,7 +22,7 @@ from services.billing.invoices import ensure_invoices
 from services.billing.ledger import top_up
 from services.catalog import AUTO_MODEL, Catalog, get_catalog
 from services.models import Account, ApiKey
-from services.routing.engine import Policy, RoutingError, fall_back, route
+from services.routing.engine import Decision, Policy, RoutingError, fall_back, mark_failed, route
 from services.routing.policies import set_key_override
 from services.usage.ingest import GenerationIn, prepare_generation, store_generations
 
@@ -33,6 +34,7 @@ HOURLY = [1, 1, 1, 1, 1, 2, 3, 6, 9, 11, 12, 12, 10, 11, 12, 12, 11, 9, 7, 5, 4,
 FALLBACK_RATE = 0.02
 STREAMED_SHARE = 0.4
 FAILURE_RATE = 0.005
+FAILURES = ('upstream_error: 502', 'timeout', 'connection_error')  # how a failed demo generation's last attempt ended
 MIN_TODAY = 12  # requests the demo shows for today at any hour, so the day's widgets have something
 
 
@@ -143,6 +145,10 @@ def _payload(catalog: Catalog, spec: DemoKey, rng: random.Random, moment: dateti
         with contextlib.suppress(RoutingError):  # no alternative offer: the first attempt stands
             decision = fall_back(decision, catalog, spec.policy, rng.choice(['upstream_error: 503', 'timeout']))
     failed = rng.random() < FAILURE_RATE
+    if failed:  # its last attempt got no answer: the trace says so, as the gateway's does (the error from the
+        # moment, not from rng, so that the rest of the demo history stays what it was)
+        decision = Decision(offer=decision.offer, trace=copy.deepcopy(decision.trace))
+        mark_failed(decision, FAILURES[int(moment.timestamp()) % len(FAILURES)])
     offer = decision.offer
     prompt = _tokens(rng, *spec.prompt_tokens)
     completion = 0 if failed else _tokens(rng, *spec.completion_tokens)

@@ -50,6 +50,14 @@ def test_demo_history_is_deterministic_and_realistic(tmp_path):
     assert balance > 0
     reasons = {r[-1]['reason'].split(' ')[0] for r in rows}
     assert {'the', 'fallback'} <= reasons
+    with Session(db.get_engine(f'sqlite:///{tmp_path / "b"}.sqlite3')) as session:
+        failed = session.exec(select(Generation).where(Generation.status == 'failed')).all()
+    assert failed and all(g.cost_micros == 0 and g.completion_tokens == 0 for g in failed)
+    for g in failed:  # the trace says how its last attempt failed, as the gateway writes it: no offer 'picked'
+        last = g.routing_trace['attempts'][-1]
+        assert last['outcome'] in ('upstream_error: 502', 'timeout', 'connection_error'), last
+        statuses = [c['status'] for c in g.routing_trace['candidates']]
+        assert 'picked' not in statuses and statuses.count('failed') >= 1
 
 
 def test_demo_bulk_path_equals_recording_one_by_one(session, account):
