@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
@@ -13,7 +14,7 @@ from components.attempts import OK, attempts_section, outcome_words, should_show
 from components.widgets import card
 from services.locales import DEFAULT
 from services.timeutil import local
-from services.units import count_text, fixed_text
+from services.units import count_text, decimal_text, fixed_text
 from services.usage.trace_limits import displayable
 
 STATUS_STYLE = {
@@ -148,7 +149,8 @@ def _row(candidate: dict[str, Any], timezone: str, locale: str, failed_outcome: 
         'provider': provider,
         'model': model,
         'region': region,
-        'price': f'{_text(candidate.get("input_usd_per_mtok"))} / {_text(candidate.get("output_usd_per_mtok"))}',
+        'price': f'{_price(candidate.get("input_usd_per_mtok"), locale)} / '
+        f'{_price(candidate.get("output_usd_per_mtok"), locale)}',
         'carbon': _number(candidate.get('carbon_g_per_1k_tokens', 0), partial(fixed_text, decimals=3, locale=locale)),
         'latency': f'{_number(candidate.get("latency_ms", 0), partial(count_text, locale=locale))} ms',
         'note': note,
@@ -195,6 +197,15 @@ def _number(value: Any, written: Callable[[Any], str]) -> str:
         return written(value) if isinstance(value, int | float) and not isinstance(value, bool) else _text(value)
     except (ValueError, ArithmeticError):  # NaN or infinity in a trace sent from outside
         return _text(value)
+
+
+def _price(value: Any, locale: str) -> str:
+    """A price of the trace (a decimal written as text) in the account's separators; anything else as text."""
+    try:
+        price = Decimal(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+    except InvalidOperation:
+        price = None
+    return decimal_text(price, locale) if price is not None and price.is_finite() else _text(value)
 
 
 def _policy_words(trace: dict[str, Any]) -> str:

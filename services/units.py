@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import NumberPattern, parse_pattern
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 
 from services.locales import DEFAULT
 
@@ -49,6 +49,13 @@ def fixed_text(x: float, decimals: int, locale: str = DEFAULT) -> str:
         return f'{x:,.{decimals}f}'
     parsed, pattern = _decimal_pattern(locale, decimals)
     return pattern.apply(Decimal(f'{x:.{decimals}f}'), parsed)
+
+
+def decimal_text(x: Decimal, locale: str = DEFAULT) -> str:
+    """A decimal with every digit it has (a price such as 0.165), in the locale's separators."""
+    if locale == DEFAULT:
+        return f'{x:,f}'
+    return format_decimal(x, locale=locale, decimal_quantization=False)
 
 
 def percent_text(share: float, decimals: int = 1, locale: str = DEFAULT) -> str:

@@ -275,4 +275,6 @@ async def test_the_trace_reads_in_the_accounts_number_format(user: User):
     shown = trace_rows(user)
     offer = next(o for o in get_catalog().offers_for(MODEL) if o.region == 'eastus2')
     assert shown['eastus2']['carbon'] == '0,421'  # 0.4211 g per 1 000 tokens, three decimals
+    prices = f'{offer.input_usd_per_mtok} / {offer.output_usd_per_mtok}'
+    assert shown['eastus2']['price'] == prices.replace('.', ',') and ',' in prices.replace('.', ',')
     assert shown['eastus2']['latency'] == f'{offer.typical_latency_ms:,} ms'.replace(',', '.')
