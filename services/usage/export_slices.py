@@ -235,8 +235,8 @@ class _Workers:
             cwd=_ROOT,
             env=os.environ | {'PYTHONPATH': os.pathsep.join(filter(None, [str(_ROOT), os.environ.get('PYTHONPATH')]))},
         )
-        with self.lock:
-            self.started.append(helper)
+        with self.lock:  # those that have ended (idle) are forgotten
+            self.started = [h for h in self.started if h.poll() is None] + [helper]
         return helper
 
     def close(self) -> None:

@@ -137,7 +137,7 @@ def test_an_export_left_early_stops_and_the_helpers_end_with_the_app(filled):
     chunks = exports.generations_csv(account, GenerationFilter())
     next(chunks), next(chunks)
     chunks.close()  # the client has gone: what was asked and not begun is dropped
-    helpers = list(export_slices._pool().started)
+    helpers = list(export_slices._pool().started)  # those that have ended on their own are not kept
     assert helpers and all(h.poll() is None for h in helpers)
     export_slices.shutdown()
     deadline = time.monotonic() + 10
@@ -157,5 +157,8 @@ def test_an_idle_helper_ends_and_the_next_export_starts_another(filled, monkeypa
     while time.monotonic() < deadline and any(h.poll() is None for h in helpers):
         time.sleep(0.05)
     assert all(h.returncode == 0 for h in helpers)  # ended on their own, cleanly
+    monkeypatch.setattr(export_slices, 'HELPER_IDLE_SECONDS', 300)
     assert _sliced(account, GenerationFilter())[0] == text
+    now = export_slices._pool().started
+    assert now and all(h.poll() is None for h in now) and not set(now) & set(helpers)  # the ended are forgotten
     export_slices.shutdown()
