@@ -36,7 +36,6 @@ from sqlmodel import select
 from services import db
 from services.config import get_settings
 from services.models import UsageHour
-from services.usage import exports  # (which imports this module: read at call time only)
 from services.usage.generations import GenerationFilter
 
 SLICE_PAGES = 4  # pages of PAGE_ROWS (3 000) rows a helper reads per task: about 5 MB of text
@@ -84,15 +83,16 @@ def plan(account_id: int, f: GenerationFilter) -> Plan | None:
     return Plan(url, [replace(f, since=since, until=until) for since, until in zip(starts, ends, strict=True)])
 
 
-def texts(parallel: Plan, account_id: int, zone: str) -> Iterator[str]:
-    """The lines of every slice, in order; the helpers read the next slices meanwhile."""
+def texts(parallel: Plan, account_id: int, zone: str, page_rows: int) -> Iterator[str]:
+    """The lines of every slice, in order, read in pages of `page_rows` rows as the app reads them; the helpers
+    read the next slices meanwhile."""
     workers = _pool()
     window = max(2, workers.count + 1)
     waiting: deque[tuple[GenerationFilter, Future]] = deque()
     todo = iter(parallel.slices)
 
     def task(f: GenerationFilter, after) -> Future:
-        return workers.submit(_task(parallel.url, account_id, zone, f, after))
+        return workers.submit(_task(parallel.url, account_id, zone, f, after, page_rows))
 
     try:
         while True:
@@ -113,7 +113,7 @@ def texts(parallel: Plan, account_id: int, zone: str) -> Iterator[str]:
             made.cancel()
 
 
-def _task(url: str, account_id: int, zone: str, f: GenerationFilter, after) -> dict:
+def _task(url: str, account_id: int, zone: str, f: GenerationFilter, after, page_rows: int) -> dict:
     return {
         'url': url,
         'account_id': account_id,
@@ -129,7 +129,7 @@ def _task(url: str, account_id: int, zone: str, f: GenerationFilter, after) -> d
         },
         'after': after,
         'pages': SLICE_PAGES,
-        'page_rows': exports.PAGE_ROWS,  # pages as the app reads them
+        'page_rows': page_rows,
     }
 
 

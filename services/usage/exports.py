@@ -74,7 +74,7 @@ def generations_csv(account: Account, f: GenerationFilter) -> Iterator[str]:
     yield ','.join(COLUMNS) + '\r\n'
     parallel = export_slices.plan(account.id, f)
     if parallel is not None:
-        yield from export_slices.texts(parallel, account.id, account.timezone)
+        yield from export_slices.texts(parallel, account.id, account.timezone, PAGE_ROWS)
         return
     writer = _PageWriter(account.timezone)
     for page in _pages(account.id, f):

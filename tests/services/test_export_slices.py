@@ -95,7 +95,7 @@ def test_a_slice_fuller_than_planned_comes_back_a_part_at_a_time(filled, monkeyp
     parallel = export_slices.plan(account.id, GenerationFilter())
     burst = [s for s in parallel.slices if (s.since or moment) <= moment < (s.until or NOW + HOUR)]
     assert len(burst) == 1  # one slice holds the whole burst: far more than its 2 pages of 40 rows
-    text = ''.join(export_slices.texts(parallel, account.id, account.timezone))
+    text = ''.join(export_slices.texts(parallel, account.id, account.timezone, exports.PAGE_ROWS))
     header = ','.join(exports.COLUMNS) + '\r\n'
     assert header + text == _serial(account, GenerationFilter(), monkeypatch)
     assert text.count('gen-burst-') == 333
@@ -127,7 +127,7 @@ def test_a_failing_helper_ends_the_export_with_an_error_and_the_next_export_work
     account = filled
     broken = Plan('sqlite:////nonexistent-folder/none.sqlite3', [GenerationFilter()])
     with pytest.raises(ExportWorkerError, match='unable to open'):
-        list(export_slices.texts(broken, account.id, account.timezone))
+        list(export_slices.texts(broken, account.id, account.timezone, exports.PAGE_ROWS))
     text, _ = _sliced(account, GenerationFilter())
     assert text.count('\r\n') == FILLED + 1
 
