@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,28 +199,30 @@ def measure_exports(name: str, app: AppProcess, secret: str, plan: Plan) -> list
 
 def export_only(name: str, url: str, plan: Plan) -> list[Row]:
     """Only the CSV export figures, on the big database (filled first if it is new)."""
+    with _filled_app(url, plan.big, f'{name}: exports at {plan.big:,} generations') as (app, secret):
+        return measure_exports(name, app, secret, plan)
+
+
+@contextmanager
+def _filled_app(url: str, n: int, title: str) -> Iterator[tuple[AppProcess, str]]:
+    """The app serving a database of at least n generations (filled first if it is new), and an API key."""
     _create_database(url)
-    print(f'{name}: exports at {plan.big:,} generations', flush=True)
-    fill(url, plan.big)
+    print(title, flush=True)
+    fill(url, n)
     db.init_db(url)
     secret = figures.bench_key()
-    with AppProcess(url) as app:
-        rows = measure_exports(name, app, secret, plan)
-    db.dispose_all()
-    return rows
+    try:
+        with AppProcess(url) as app:
+            yield app, secret
+    finally:
+        db.dispose_all()
 
 
 def measure_ingest(name: str, url: str, plan: Plan) -> list[Row]:
     """Batch and single ingest over HTTP into a database of plan.small generations (the targets of both)."""
-    _create_database(url)
-    print(f'{name}: ingest into {plan.small:,} generations', flush=True)
-    fill(url, plan.small)
-    db.init_db(url)
-    secret = figures.bench_key()
-    with AppProcess(url) as app:
+    with _filled_app(url, plan.small, f'{name}: ingest into {plan.small:,} generations') as (app, secret):
         batch = figures.ingest_rate(app, secret, batches=plan.batches)
         single = figures.single_rate(app, secret, requests=plan.singles)
-    db.dispose_all()
     print(f'  batch ingest {batch:,.0f} generations/s; single ingest {single:,.0f} requests/s', flush=True)
     return [
         Row(name, 'batch ingest (500 per request)', f'{batch:,.0f} gen/s', '>= 5 000 gen/s', batch >= 5000),
