@@ -14,6 +14,11 @@ def utc(moment: datetime) -> datetime:
     return _convert(moment, UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A time as a database gives it back (naive on SQLite, which stores UTC) as an aware UTC datetime."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _convert(moment: datetime, tz) -> datetime:
     """`moment` in `tz`; at the edges of the calendar (year 1 or 9999) the nearest representable time."""
     try:

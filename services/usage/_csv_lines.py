@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from services import db
 from services.models import Generation
 from services.money import decimal_string
+from services.timeutil import as_utc
 
 FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
 MEMO_SIZE = 20_000  # distinct values remembered per kind before starting afresh (a few MB at most)
@@ -266,5 +267,4 @@ class _TimeTexts:
 
 def _utc_moment(text: str) -> datetime:
     """A time written as text in UTC, as an aware datetime (what SQLAlchemy makes of SQLite's text)."""
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(datetime.fromisoformat(text))

@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func
@@ -36,6 +36,7 @@ from sqlmodel import select
 from services import db
 from services.config import get_settings
 from services.models import UsageHour
+from services.timeutil import as_utc
 from services.usage.generations import GenerationFilter
 
 SLICE_PAGES = 4  # pages of PAGE_ROWS (3 000) rows a helper reads per task: about 5 MB of text
@@ -143,12 +144,12 @@ def _hourly_counts(account_id: int, f: GenerationFilter) -> list[tuple[datetime,
     if f.key_id is not None:
         query = query.where(h.api_key_id == f.key_id)
     if f.since is not None:
-        query = query.where(h.hour >= _utc(f.since).replace(minute=0, second=0, microsecond=0))
+        query = query.where(h.hour >= as_utc(f.since).replace(minute=0, second=0, microsecond=0))
     if f.until is not None:
         query = query.where(h.hour < f.until)
     with db.read_scope() as session:
         rows = session.exec(query.group_by(h.hour).order_by(h.hour.desc())).all()
-    return [(_utc(hour), int(count or 0)) for hour, count in rows]
+    return [(as_utc(hour), int(count or 0)) for hour, count in rows]
 
 
 def _cuts(hours: list[tuple[datetime, int]], slice_rows: int) -> list[datetime]:
@@ -171,11 +172,7 @@ def _cuts(hours: list[tuple[datetime, int]], slice_rows: int) -> list[datetime]:
 
 
 def _inside(moment: datetime, f: GenerationFilter) -> bool:
-    return (f.since is None or moment > _utc(f.since)) and (f.until is None or moment < _utc(f.until))
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return (f.since is None or moment > as_utc(f.since)) and (f.until is None or moment < as_utc(f.until))
 
 
 class _Workers:
