@@ -29,6 +29,7 @@ from api.schemas import generation_out
 from services import db
 from services.billing.invoices import invoiced_until
 from services.catalog import get_catalog
+from services.errors import DomainError
 from services.keys.spend import check_model, reserve_spend
 from services.models import Account, ApiKey
 from services.notifications.outbox import check_low_balance_soon
@@ -105,23 +106,34 @@ async def record_batch(
 
 
 def _record_one(authorization: str | None, body: dict, idempotency_key: str | None) -> tuple[int, dict]:
-    with db.session_scope() as session:
-        key, account = authorize_with_account(session, authorization, 'ingest')
-        existing = find_existing(session, account.id, idempotency_key, external_id_of(body))
-        if existing is not None:
-            return 200, generation_out(existing)
-        row = _prepare(account, key, body, idempotency_key, where='', earliest=_earliest(session, account))
-        try:
-            with session.begin_nested():  # a concurrent request with the same key may store it first
-                _spend(session, account, key, [row])
-                store_generations(session, [row])
-        except IntegrityError:  # then answer as a retry does, with the record it stored
-            existing = find_existing(session, account.id, idempotency_key, row['external_id'])
-            if existing is None:
-                raise
-            return 200, generation_out(existing)
-        check_low_balance_soon(session, account)
-        return 201, generation_out(SimpleNamespace(**row))  # the row as stored, without an ORM round trip
+    """Insert first; look for an earlier try only when something stops the insert.
+
+    A retry (same Idempotency-Key or external_id) is answered with the record stored the first time, whatever
+    would refuse it now (a spend limit reached since, a model no longer allowed, a unique key taken). New
+    records, nearly every request, thus cost no look-up and no savepoint; the unique keys keep a concurrent
+    retry from storing twice."""
+    account_id = None  # known once the key is: an unknown key learns nothing of stored records
+    try:
+        with db.session_scope() as session:
+            key, account = authorize_with_account(session, authorization, 'ingest')
+            account_id = account.id  # a rollback expires `account`
+            row = _prepare(account, key, body, idempotency_key, where='', earliest=_earliest(session, account))
+            _spend(session, account, key, [row])
+            store_generations(session, [row])
+            check_low_balance_soon(session, account)
+    except (APIError, DomainError, IntegrityError):  # rolled back: nothing of this try is stored
+        existing = _earlier_try(account_id, idempotency_key, external_id_of(body))
+        if existing is None:
+            raise
+        return 200, generation_out(existing)
+    return 201, generation_out(SimpleNamespace(**row))  # the row as committed, without an ORM round trip
+
+
+def _earlier_try(account_id: int | None, idempotency_key: str | None, external_id: str | None):
+    if account_id is None or not (idempotency_key or external_id):
+        return None
+    with db.read_scope() as session:
+        return find_existing(session, account_id, idempotency_key, external_id)
 
 
 def _record_many(authorization: str | None, body: dict, idempotency_key: str | None) -> tuple[int, dict]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -69,10 +70,16 @@ def ensure_invoices(
 
 def invoiced_until(session: Session, account: Account) -> datetime | None:
     """The end of the last issued invoice's period (None before the first): nothing before it may change."""
-    last = session.exec(
-        select(func.max(Invoice.period_end)).where(Invoice.account_id == account.id, Invoice.status == 'issued')
-    ).one()
+    last = session.exec(_last_period_end(), params={'account_id': account.id}).one()
     return None if last is None else last if last.tzinfo else last.replace(tzinfo=UTC)
+
+
+@cache
+def _last_period_end():
+    """Built once: every ingested generation that gives its own time asks (see `invoiced_until`)."""
+    return select(func.max(Invoice.period_end)).where(
+        Invoice.account_id == bindparam('account_id'), Invoice.status == 'issued'
+    )
 
 
 def current_draft(session: Session, account: Account, *, now: datetime | None = None) -> Invoice:

@@ -12,10 +12,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, select
 
 from services.catalog import get_catalog
@@ -265,11 +266,7 @@ def authenticate_with_account(
     """`authenticate`, with the key's account loaded by the same query (the ingestion hot path needs both)."""
     now = now or utcnow()
     digest = hash_secret(secret)
-    found = session.exec(
-        select(ApiKey, Account)
-        .join(Account, Account.id == ApiKey.account_id)
-        .where(or_(ApiKey.secret_hash == digest, ApiKey.previous_secret_hash == digest))
-    ).first()
+    found = session.exec(_key_and_account(), params={'digest': digest}).first()
     if found is None:
         return None
     key, account = found
@@ -281,6 +278,18 @@ def authenticate_with_account(
     if in_grace and hmac.compare_digest(key.previous_secret_hash or '', digest):
         return key, account
     return None
+
+
+@cache
+def _key_and_account():
+    """The key whose current or previous secret hashes to :digest, with its account (built once: building a
+    statement costs more than running it, and every API request runs this one)."""
+    digest = bindparam('digest')
+    return (
+        select(ApiKey, Account)
+        .join(Account, Account.id == ApiKey.account_id)
+        .where(or_(ApiKey.secret_hash == digest, ApiKey.previous_secret_hash == digest))
+    )
 
 
 def touch(session: Session, key: ApiKey, *, now: datetime | None = None) -> None:

@@ -11,10 +11,11 @@ import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import ARRAY, String, func, insert, literal, true
+from sqlalchemy import ARRAY, String, bindparam, func, insert, literal, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -154,12 +155,20 @@ def parse(data: Mapping[str, Any] | GenerationIn) -> GenerationIn:
 def find_existing(
     session: Session, account_id: int, idempotency_key: str | None, external_id: str | None
 ) -> Generation | None:
-    for column, value in ((Generation.idempotency_key, idempotency_key), (Generation.external_id, external_id)):
+    for column, value in (('idempotency_key', idempotency_key), ('external_id', external_id)):
         if value:
-            found = session.exec(select(Generation).where(Generation.account_id == account_id, column == value)).first()
+            found = session.exec(_by_unique_key(column), params={'account_id': account_id, 'value': value}).first()
             if found is not None:
                 return found
     return None
+
+
+@cache
+def _by_unique_key(column: str):
+    """The account's generation with `column` = :value (built once per column: it runs on every retry check)."""
+    return select(Generation).where(
+        Generation.account_id == bindparam('account_id'), getattr(Generation, column) == bindparam('value')
+    )
 
 
 def find_existing_many(
