@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from services.grid_data import GridRow, grid_problems, load_grid
@@ -84,7 +84,15 @@ class Catalog:
     grid: tuple[GridRow, ...] = ()  # data/grid.csv, see services/grid_data.py
 
     def offers_for(self, model_id: str) -> list[Offer]:
-        return [o for o in self.offers if o.model == model_id]
+        return list(self._offers_by_model.get(model_id, ()))
+
+    @cached_property
+    def _offers_by_model(self) -> dict[str, tuple[Offer, ...]]:
+        """The offers of each model, in catalog order (every recorded generation looks its model up)."""
+        by_model: dict[str, list[Offer]] = {}
+        for o in self.offers:
+            by_model.setdefault(o.model, []).append(o)
+        return {model: tuple(offers) for model, offers in by_model.items()}
 
     def offer(self, model_id: str, provider: str, region: str) -> Offer | None:
         return next((o for o in self.offers if (o.model, o.provider, o.region) == (model_id, provider, region)), None)

@@ -70,15 +70,16 @@ def ensure_invoices(
 
 def invoiced_until(session: Session, account: Account) -> datetime | None:
     """The end of the last issued invoice's period (None before the first): nothing before it may change."""
-    last = session.exec(_last_period_end(), params={'account_id': account.id}).one()
+    last = session.connection().execute(_last_period_end(), {'account_id': account.id}).scalar_one()
     return None if last is None else last if last.tzinfo else last.replace(tzinfo=UTC)
 
 
 @cache
 def _last_period_end():
-    """Built once: every ingested generation that gives its own time asks (see `invoiced_until`)."""
-    return select(func.max(Invoice.period_end)).where(
-        Invoice.account_id == bindparam('account_id'), Invoice.status == 'issued'
+    """Built once, in Core: every ingested generation that gives its own time asks (see `invoiced_until`)."""
+    table = Invoice.__table__
+    return select(func.max(table.c.period_end)).where(
+        table.c.account_id == bindparam('account_id'), table.c.status == 'issued'
     )
 
 

@@ -114,7 +114,7 @@ def add_spend(session: Session, spends: Iterable[tuple[int, int, datetime, int]]
         if micros
     ]
     if rows:
-        session.execute(_upsert(session.get_bind().dialect.name), rows)
+        session.connection().execute(_upsert(session.get_bind().dialect.name), rows)  # Core: no ORM execute
 
 
 def hour_now() -> datetime:

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -278,9 +278,15 @@ def store_generations(session: Session, rows: list[dict[str, Any]]) -> int:
     in the caller's transaction."""
     if not rows:
         return 0
-    session.execute(insert(Generation.__table__), rows)  # Core: the ORM's bulk machinery costs more than the row
+    # Core, on the session's connection: the ORM's bulk machinery, and even its execute, cost more than the row
+    session.connection().execute(_insert_generations(), rows)
     add_to_totals(session, rows)
     return len(rows)
+
+
+@cache
+def _insert_generations():
+    return insert(Generation.__table__)
 
 
 def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -296,8 +302,16 @@ def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
 
 def recording_hour(row: Mapping[str, Any]) -> datetime:
     """The UTC hour a generation was recorded in: its id says (seeded histories are recorded as they happen)."""
-    moment = recorded_at(row['id']) or row['created_at']
-    return moment.replace(minute=0, second=0, microsecond=0)
+    ours = len(row['id']) == 24 and row['id'].startswith('gen-')  # as `recorded_at` reads them
+    hour = _hour_of_stamp(row['id'][:13]) if ours else None
+    return hour or row['created_at'].replace(minute=0, second=0, microsecond=0)
+
+
+@lru_cache(maxsize=64)
+def _hour_of_stamp(prefix: str) -> datetime | None:
+    """The hour of an id's time stamp ('gen-' and 9 digits): a batch's ids share a handful of them."""
+    moment = recorded_at(prefix + '0' * (24 - len(prefix)))
+    return moment.replace(minute=0, second=0, microsecond=0) if moment is not None else None
 
 
 def new_generation_id(rng: random.Random | None = None, now: datetime | None = None) -> str:
@@ -311,12 +325,17 @@ def new_generation_id(rng: random.Random | None = None, now: datetime | None = N
 
 
 def _base36(number: int, digits: int) -> str:
-    """The last `digits` base-36 digits of `number`, zero-padded."""
+    """The last `digits` base-36 digits of `number`, zero-padded (two digits a step: every id needs 20)."""
     out = []
-    for _ in range(digits):
-        number, digit = divmod(number, 36)
-        out.append(ID_ALPHABET[digit])
+    for _ in range(digits // 2):
+        number, pair = divmod(number, 1296)
+        out.append(_PAIRS[pair])
+    if digits % 2:
+        out.append(ID_ALPHABET[number % 36])
     return ''.join(reversed(out))
+
+
+_PAIRS = tuple(a + b for a in ID_ALPHABET for b in ID_ALPHABET)  # 36 x 36: the pair for 0..1295
 
 
 def recorded_at(generation_id: str) -> datetime | None:
