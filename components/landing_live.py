@@ -45,7 +45,7 @@ class LiveLanding:
                 lambda d: usage_today_card(d.account, d.today, model, key, more=today_link),
                 None,
                 landing,
-                texts=lambda d: usage_today_view(d.account, d.today, model),
+                texts=lambda d: usage_today_view(d.account, d.today, model, key),
             )
             self.top = top_models_card(account, landing.top, usage_link=usage_link)
             self.eco = LiveSlot(

@@ -15,13 +15,44 @@ Either way the rest of the page (scroll position, open dialogs and menus, fields
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from nicegui import ui
 
 T = TypeVar('T')
 View = tuple[Hashable, dict[str, str]]  # (shape, text of each named label)
-Labels = dict[str, ui.label]  # what a card draws that can change in place (ui.link is a label too)
+
+
+class Shown(Protocol):
+    """What a card names for in-place updates: a label (ui.link is one too), or an `Attribute`."""
+
+    @property
+    def text(self) -> str: ...
+
+    def set_text(self, text: str) -> None: ...
+
+
+Labels = dict[str, Shown]  # what a card draws that can change in place
+
+
+class Attribute:
+    """An element's prop (e.g. a link's href or title) or its marker, updated in place like a label's text: a
+    list whose rows change order (the models of Usage today) is then updated, not drawn again."""
+
+    def __init__(self, element: ui.element, prop: str | None = None) -> None:
+        self.element, self.prop = element, prop  # prop None: the element's marker
+
+    @property
+    def text(self) -> str:
+        if self.prop is None:
+            return ' '.join(self.element._markers)
+        return str(self.element.props.get(self.prop, ''))
+
+    def set_text(self, text: str) -> None:
+        if self.prop is None:
+            self.element.mark(text)
+        else:
+            self.element.props[self.prop] = text  # observed: sent to the browser with the next update
 
 
 class LiveSlot(Generic[T]):

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from nicegui import ui
 
-from components.live_slot import Labels, View
+from components.live_slot import Attribute, Labels, View
 from components.safe import set_props
 from services import locales
 from services.catalog import display_name
@@ -71,18 +71,26 @@ def credit_balance_card(account: Account, balance_micros: int, spent_month_micro
     return {'balance': balance, 'spent': spent}
 
 
-def usage_today_view(account: Account, today: UsageSummary, active_model: str | None) -> View:
-    """Usage today's shape (the models listed, in order, and which is selected) and texts."""
+def usage_today_view(account: Account, today: UsageSummary, active_model: str | None, key: int | None = None) -> View:
+    """Usage today's shape (how many models are listed, which is selected) and texts. The models' names and
+    links are texts too: models that trade places are updated in place, not drawn again."""
     top = today.by_model[:5]
     more = len(today.by_model) - len(top)
     loc = locales.of(account)
-    shape = (account.currency, account.timezone, loc, tuple((u.model, u.model == active_model) for u in top), more > 0)
+    shape = (account.currency, account.timezone, loc, tuple(u.model == active_model for u in top), more > 0)
     texts = {
         'tokens': tokens_text(today.tokens, locale=loc),
         'cost': format_money(today.cost_micros, account.currency, locale=loc),
         'requests': count_text(today.requests, loc),
     }
     for index, usage in enumerate(top):
+        selected = usage.model == active_model
+        keep = f'key={key}' if key else ''
+        query = keep if selected else '&'.join(filter(None, [f'model={quote(usage.model, safe="")}', keep]))
+        texts[f'mark-{index}'] = f'usage-{usage.model}'
+        texts[f'href-{index}'] = f'/dashboard?{query}' if query else '/dashboard'
+        texts[f'title-{index}'] = 'Clear the filter' if selected else f'Show only {usage.model}'  # ingested name
+        texts[f'model-{index}'] = display_name(usage.model)
         texts[f'tokens-{index}'] = tokens_text(usage.tokens, locale=loc)
         texts[f'cost-{index}'] = format_total(usage.cost_micros, account.currency, locale=loc)  # totals: cents
     if more > 0:
@@ -95,7 +103,7 @@ def usage_today_card(
 ) -> Labels:
     """Today's totals and the five largest models; a model filters the dashboard, and `more` (a /usage link) opens
     today's full list."""
-    _, texts = usage_today_view(account, today, active_model)
+    shape, texts = usage_today_view(account, today, active_model, key)
     labels: Labels = {}
     with card('Usage today', subtitle=f'since midnight, {account.timezone}'):
         with ui.row().classes('w-full gap-6'):
@@ -105,15 +113,15 @@ def usage_today_card(
             ui.label('No generations yet today.').classes('text-sm lr-muted')
             return labels
         with ui.column().classes('w-full gap-0 lr-usage-models'):
-            for index, usage in enumerate(today.by_model[:5]):
-                selected = usage.model == active_model
-                keep = f'key={key}' if key else ''
-                query = keep if selected else '&'.join(filter(None, [f'model={quote(usage.model, safe="")}', keep]))
-                target = f'/dashboard?{query}' if query else '/dashboard'
-                link = ui.link(target=target).mark(f'usage-{usage.model}').classes('w-full no-underline text-slate-800')
-                set_props(link, title='Clear the filter' if selected else f'Show only {usage.model}')  # ingested name
+            for index, selected in enumerate(shape[3]):
+                link = ui.link(target=texts[f'href-{index}']).mark(texts[f'mark-{index}'])
+                link.classes('w-full no-underline text-slate-800')
+                set_props(link, title=texts[f'title-{index}'])
+                labels[f'mark-{index}'] = Attribute(link)
+                labels[f'href-{index}'] = Attribute(link, 'href')
+                labels[f'title-{index}'] = Attribute(link, 'title')
                 with link, ui.row().classes('lr-usage-row flex-nowrap' + (' lr-usage-row-active' if selected else '')):
-                    ui.label(display_name(usage.model)).classes('truncate grow')
+                    labels[f'model-{index}'] = ui.label(texts[f'model-{index}']).classes('truncate grow')
                     labels[f'tokens-{index}'] = ui.label(texts[f'tokens-{index}']).classes(
                         'w-16 text-right tabular-nums'
                     )

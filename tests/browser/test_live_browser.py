@@ -4,6 +4,8 @@ process shows on a dashboard served by another."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 import pytest
 
@@ -141,3 +143,26 @@ def test_traffic_into_one_process_shows_on_a_dashboard_served_by_another(site, b
         context.close()
     finally:
         other.close()
+
+
+def test_models_trading_places_in_usage_today_keep_their_links(site, browser):
+    """A model overtaking another in Usage today moves to the top row in place: the row's link filters to the
+    model it now shows."""
+    base, headers, url = site
+    _ingest(base, headers, 1, model='mistral/mistral-small')  # at least two models are listed
+    context, page = _page(browser, DESKTOP)
+    page.goto(f'{base}/dashboard')
+    page.wait_for_selector('.lr-live[data-on="true"]', timeout=WAIT_MS)
+    db.init_db(url)
+    with db.read_scope() as session:
+        listed = usage_today(session, current_account(session)).by_model[:5]
+    last, top_tokens = listed[-1].model, listed[0].tokens
+    _ingest(base, headers, min(500, top_tokens // 3900 + 1), model=last)  # 3 900 tokens each: now the largest
+    href = f'/dashboard?model={quote(last, safe="")}'
+    first_row = '.lr-usage-models a'
+    page.wait_for_function(f'document.querySelector({first_row!r}).getAttribute("href") === {href!r}', timeout=WAIT_MS)
+    assert page.locator(first_row).first.get_attribute('title') == f'Show only {last}'
+    page.locator(first_row).first.click()
+    page.wait_for_url(f'**{href}', timeout=WAIT_MS)
+    assert page.get_by_text('Showing only').count() >= 1
+    context.close()

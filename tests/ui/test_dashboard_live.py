@@ -11,6 +11,7 @@ from nicegui.testing import User
 
 from components.eco_panel import eco_view
 from components.live import INTERVAL, hub
+from components.widgets import usage_today_view
 from services import db
 from services.account.accounts import current_account
 from services.billing.ledger import credit_balance
@@ -162,3 +163,31 @@ def _eco_actual_energy(user: User) -> ui.label:
     """The eco panel's figure of this window's energy."""
     (column,) = [e for e in user.find(ui.column).elements if 'lr-eco-actual-energy' in e.classes]
     return column.default_slot.children[0]
+
+
+async def test_models_trading_places_in_usage_today_are_updated_in_place(user: User):
+    """Two models swap places: the same rows show the other model's name, figures, link and marker (nothing
+    is drawn again), and the rows still filter the dashboard to the model they now show."""
+    account = _seed()
+    factories.generation(account, model='mistral/mistral-small', prompt_tokens=5_000, completion_tokens=1_000)
+    await user.open('/dashboard')
+    first = user.find(marker='usage-mistral/mistral-small').elements.pop()
+    second = user.find(marker='usage-openai/gpt-4o-mini').elements.pop()
+    assert first.id < second.id  # mistral-small leads on tokens
+    factories.generation(account, model='openai/gpt-4o-mini', prompt_tokens=50_000, completion_tokens=5_000)
+
+    def swapped() -> None:
+        assert user.find(marker='usage-openai/gpt-4o-mini').elements.pop() is first
+
+    await _until(swapped)
+    with db.read_scope() as session:
+        today = load_landing(current_account(session).id)
+        texts = usage_today_view(today.account, today.today, None)[1]
+    assert user.find(marker='usage-mistral/mistral-small').elements.pop() is second  # the same two rows
+    assert (first.props['href'], first.props['title']) == (texts['href-0'], 'Show only openai/gpt-4o-mini')
+    assert second.props['href'] == '/dashboard?model=mistral%2Fmistral-small'
+    shown = [label.text for label in first.descendants() if isinstance(label, ui.label) and label is not first]
+    assert shown == [texts['model-0'], texts['tokens-0'], texts['cost-0']]
+    user.find(marker='usage-openai/gpt-4o-mini').click()
+    await user.should_see('Showing only')
+    assert user.back_history[-1] == '/dashboard?model=openai%2Fgpt-4o-mini'
