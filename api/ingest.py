@@ -29,7 +29,7 @@ from api.errors import ERROR_RESPONSES, APIError, documented
 from api.responses.records import GenerationBatchOut, GenerationOut
 from api.schemas import generation_out
 from services import db
-from services.billing.invoices import invoiced_until
+from services.billing.invoices import invoiced_until, surely_not_invoiced
 from services.catalog import get_catalog
 from services.errors import DomainError
 from services.keys.spend import check_model, reserve_spend
@@ -218,7 +218,8 @@ def _prepare(
         payload = parse(item)
         check_model(key, payload.model)
         if payload.created_at is not None:
-            check_created_at(payload.created_at, earliest())
+            invoiced = None if surely_not_invoiced(payload.created_at) else earliest()
+            check_created_at(payload.created_at, invoiced)
         return prepare_generation(get_catalog(), account, payload, api_key_id=key.id, idempotency_key=idempotency_key)
     except IngestError as error:  # answered with the generation's place in the batch before its field
         raise APIError(422, 'invalid', f'{where}{error.field}: {error.message}') from None

@@ -8,7 +8,7 @@ draft is rendered on demand by the same function for both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from services.usage.query import first_usage, usage
 
 DRAFT_ID = 0  # the id of this month's draft, which is computed when asked for and never stored
 MAX_ISSUED_PER_CALL = 24  # a round of the background job stays short whatever the history; the next one goes on
+ZONE_EAST, ZONE_WEST = timedelta(hours=15), timedelta(hours=13)  # UTC+14 and UTC-12, with an hour to spare
 
 
 def month_bounds(zone: str, year: int, month: int) -> tuple[datetime, datetime]:
@@ -66,6 +67,20 @@ def ensure_invoices(
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     store_missing_documents(session, account, limit=limit)
     return issued
+
+
+def surely_not_invoiced(moment: datetime, *, now: datetime | None = None) -> bool:
+    """Whether `moment` is after the end of every invoice that can have been issued by `now`, in any time zone:
+    then `invoiced_until` need not be asked.
+
+    An invoice covers a month that had ended in its account's zone when it was issued, and ends at midnight on
+    a 1st there: at most 14 hours before (UTC+14) or 12 hours after (UTC-12) midnight UTC on that 1st, an hour
+    more each side here for safety. Until a month can have ended anywhere, no invoice ends later than noon on
+    the current UTC month's 1st (plus that hour)."""
+    now = (now or utcnow()).astimezone(UTC)
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    following = (month + timedelta(days=32)).replace(day=1)
+    return now < following - ZONE_EAST and moment >= month + ZONE_WEST
 
 
 def invoiced_until(session: Session, account: Account) -> datetime | None:
