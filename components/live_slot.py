@@ -36,19 +36,16 @@ Labels = dict[str, Shown]  # what a card draws that can change in place
 
 
 class Attribute:
-    """An element's prop (e.g. a link's href or title) or its marker, updated in place like a label's text: a
-    list whose rows change order (the models of Usage today) is then updated, not drawn again."""
+    """An element's prop (e.g. a link's href or title) or its marker, set now and then updated in place like a
+    label's text: a list whose rows change order (the models of Usage today) is then updated, not drawn again.
+    Values are data (a prop is never parsed or evaluated)."""
 
-    def __init__(self, element: ui.element, prop: str | None = None) -> None:
+    def __init__(self, element: ui.element, prop: str | None, text: str) -> None:
         self.element, self.prop = element, prop  # prop None: the element's marker
-
-    @property
-    def text(self) -> str:
-        if self.prop is None:
-            return ' '.join(self.element._markers)
-        return str(self.element.props.get(self.prop, ''))
+        self.set_text(text)
 
     def set_text(self, text: str) -> None:
+        self.text = text
         if self.prop is None:
             self.element.mark(text)
         else:

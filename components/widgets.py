@@ -7,7 +7,6 @@ from urllib.parse import quote
 from nicegui import ui
 
 from components.live_slot import Attribute, Labels, View
-from components.safe import set_props
 from services import locales
 from services.catalog import display_name
 from services.models import Account
@@ -114,12 +113,9 @@ def usage_today_card(
             return labels
         with ui.column().classes('w-full gap-0 lr-usage-models'):
             for index, selected in enumerate(shape[3]):
-                link = ui.link(target=texts[f'href-{index}']).mark(texts[f'mark-{index}'])
-                link.classes('w-full no-underline text-slate-800')
-                set_props(link, title=texts[f'title-{index}'])
-                labels[f'mark-{index}'] = Attribute(link)
-                labels[f'href-{index}'] = Attribute(link, 'href')
-                labels[f'title-{index}'] = Attribute(link, 'title')
+                link = ui.link().classes('w-full no-underline text-slate-800')
+                for name, prop in (('mark', None), ('href', 'href'), ('title', 'title')):
+                    labels[f'{name}-{index}'] = Attribute(link, prop, texts[f'{name}-{index}'])
                 with link, ui.row().classes('lr-usage-row flex-nowrap' + (' lr-usage-row-active' if selected else '')):
                     labels[f'model-{index}'] = ui.label(texts[f'model-{index}']).classes('truncate grow')
                     labels[f'tokens-{index}'] = ui.label(texts[f'tokens-{index}']).classes(
