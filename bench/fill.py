@@ -26,7 +26,8 @@ from services.account.accounts import create_account, current_account
 from services.account.demo import DEMO_KEYS, _demo_key, demo_traffic
 from services.catalog import get_catalog
 from services.models import Account, ApiKey, Generation
-from services.usage.ingest import ID_ALPHABET, ID_TIME_DIGITS, GenerationIn, add_to_totals, prepare_generation
+from services.usage.generation_ids import ID_ALPHABET, ID_TIME_DIGITS
+from services.usage.ingest import GenerationIn, add_to_totals, prepare_generation
 
 POOL = 4000  # distinct requests
 DAYS = 60  # the history spans the last DAYS days, up to now
@@ -119,7 +120,7 @@ def schedule(count: int, *, seed: int, now: datetime) -> Iterator[Planned]:
 
 
 def generation_id(millis: int, rng: random.Random) -> str:
-    """The format of services.usage.ingest.new_generation_id, made quickly."""
+    """The format of services.usage.generation_ids.new_generation_id, made quickly."""
     stamp = []
     for _ in range(ID_TIME_DIGITS):
         millis, digit = divmod(millis, 36)

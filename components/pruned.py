@@ -6,7 +6,7 @@ from nicegui import ui
 
 from services.models import Account
 from services.timeutil import format_local
-from services.usage.ingest import recorded_at
+from services.usage.generation_ids import recorded_at
 
 
 def pruned_notice(account: Account, generation_id: str) -> None:

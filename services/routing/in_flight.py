@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from services.models import Generation
-from services.usage.ingest import recorded_at
+from services.usage.generation_ids import recorded_at
 
 WINDOW = timedelta(minutes=10)  # an unknown recent id: presumed streaming in another process this long
 SKEW = timedelta(seconds=30)  # clocks of processes (and hosts) that issued ids may differ a little

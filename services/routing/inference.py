@@ -25,7 +25,8 @@ from services.routing.engine import Decision, Policy, RoutingError, models_for, 
 from services.routing.gateway import get_gateway
 from services.routing.policies import effective, to_policy
 from services.routing.upstreams import Upstream
-from services.usage.ingest import GenerationIn, new_generation_id, prepare_generation, recorded_at, recording_hour
+from services.usage.generation_ids import new_generation_id, recorded_at, recording_hour
+from services.usage.ingest import GenerationIn, prepare_generation
 from services.usage.rollups import add_to_rollups
 
 DEFAULT_COMPLETION_TOKENS = 300  # reserved against a key's spend limit when the request sets no max_tokens

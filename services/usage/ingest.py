@@ -7,11 +7,10 @@ is dropped before anything else happens: there is no column for it.
 from __future__ import annotations
 
 import random
-import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -26,6 +25,7 @@ from services.keys.spend import add_spend
 from services.live.changes import note_generations
 from services.models import Account, Generation, utcnow
 from services.money import MoneyError, offer_cost_micros, parse_amount
+from services.usage.generation_ids import new_generation_id, recording_hour
 from services.usage.rollups import add_to_rollups
 from services.usage.trace_limits import RoutingTrace
 
@@ -33,8 +33,6 @@ CONTENT_FIELDS = frozenset(
     {'prompt', 'messages', 'input', 'response', 'completion', 'output', 'content', 'choices', 'text'}
 )
 MAX_TOKENS = 10_000_000  # per request; more is not a real request
-ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz'
-ID_TIME_DIGITS = 9
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks differ a little; a generation further ahead has not happened
 MAX_BACKDATE = timedelta(days=90)  # the oldest created_at a client may give, invoiced months aside
 
@@ -298,55 +296,6 @@ def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
         session,
         ((r['account_id'], r['api_key_id'], recording_hour(r), r['cost_micros']) for r in rows if r['api_key_id']),
     )
-
-
-def recording_hour(row: Mapping[str, Any]) -> datetime:
-    """The UTC hour a generation was recorded in: its id says (seeded histories are recorded as they happen)."""
-    ours = len(row['id']) == 24 and row['id'].startswith('gen-')  # as `recorded_at` reads them
-    hour = _hour_of_stamp(row['id'][:13]) if ours else None
-    return hour or row['created_at'].replace(minute=0, second=0, microsecond=0)
-
-
-@lru_cache(maxsize=64)
-def _hour_of_stamp(prefix: str) -> datetime | None:
-    """The hour of an id's time stamp ('gen-' and 9 digits): a batch's ids share a handful of them."""
-    moment = recorded_at(prefix + '0' * (24 - len(prefix)))
-    return moment.replace(minute=0, second=0, microsecond=0) if moment is not None else None
-
-
-def new_generation_id(rng: random.Random | None = None, now: datetime | None = None) -> str:
-    """'gen-' + the recording time in milliseconds (9 base-36 digits) + 11 random characters.
-
-    Leading with the time keeps new ids at the end of the primary-key index (cheap inserts at any size)
-    and tells, for an id that is no longer stored, whether it was recorded before the last pruning."""
-    millis = int((now or utcnow()).timestamp() * 1000)
-    bits = rng.getrandbits(64) if rng is not None else secrets.randbits(64)
-    return 'gen-' + _base36(millis, ID_TIME_DIGITS) + _base36(bits, 20 - ID_TIME_DIGITS)
-
-
-def _base36(number: int, digits: int) -> str:
-    """The last `digits` base-36 digits of `number`, zero-padded (two digits a step: every id needs 20)."""
-    out = []
-    for _ in range(digits // 2):
-        number, pair = divmod(number, 1296)
-        out.append(_PAIRS[pair])
-    if digits % 2:
-        out.append(ID_ALPHABET[number % 36])
-    return ''.join(reversed(out))
-
-
-_PAIRS = tuple(a + b for a in ID_ALPHABET for b in ID_ALPHABET)  # 36 x 36: the pair for 0..1295
-
-
-def recorded_at(generation_id: str) -> datetime | None:
-    """When a generation id was issued by `new_generation_id` (None if it is not one of ours)."""
-    stamp = generation_id.removeprefix('gen-')[:ID_TIME_DIGITS]
-    if not generation_id.startswith('gen-') or len(generation_id) != 24 or any(c not in ID_ALPHABET for c in stamp):
-        return None
-    try:
-        return datetime.fromtimestamp(int(stamp, 36) / 1000, UTC)
-    except (OverflowError, ValueError, OSError):
-        return None
 
 
 def strip_content(value: Any) -> Any:

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from services import db
 from services.errors import InvalidInput
 from services.models import Account, Generation, UsageHour, utcnow
-from services.usage.ingest import recorded_at
+from services.usage.generation_ids import recorded_at
 
 MAX_DAYS = 3650
 BATCH = 5000

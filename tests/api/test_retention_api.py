@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from services import db
 from services.models import Account, utcnow
-from services.usage.ingest import new_generation_id
+from services.usage.generation_ids import new_generation_id
 from services.usage.retention import cutoff_for
 from workers.background import prune_round
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.usage.ingest import ID_ALPHABET, _base36, new_generation_id, recorded_at, recording_hour
+from services.usage.generation_ids import ID_ALPHABET, _base36, new_generation_id, recorded_at, recording_hour
 
 
 @given(st.integers(min_value=0, max_value=2**130), st.integers(min_value=1, max_value=25))

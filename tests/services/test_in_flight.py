@@ -11,7 +11,8 @@ from services import db
 from services.live import bus
 from services.routing import in_flight
 from services.routing.inference import store
-from services.usage.ingest import new_generation_id, record_generation, recorded_at
+from services.usage.generation_ids import new_generation_id, recorded_at
+from services.usage.ingest import record_generation
 from tests.conftest import SERVER_URL
 from tests.support import factories
 

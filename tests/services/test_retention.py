@@ -13,7 +13,7 @@ from services.catalog import get_catalog
 from services.eco.impact import eco_impact
 from services.models import Account, Generation, UsageHour, utcnow
 from services.usage.dashboard import top_models, usage_today
-from services.usage.ingest import new_generation_id
+from services.usage.generation_ids import new_generation_id
 from services.usage.report import usage_grouped
 from services.usage.retention import (
     MAX_DAYS,

@@ -15,7 +15,8 @@ from services import db
 from services.models import Generation
 from services.money import format_money
 from services.routing import in_flight
-from services.usage.ingest import new_generation_id, record_generation
+from services.usage.generation_ids import new_generation_id
+from services.usage.ingest import record_generation
 from tests.conftest import SERVER_URL
 from tests.support import factories
 from tests.support.live_pages import eventually, visible

@@ -10,7 +10,7 @@ from services import db
 from services.account.accounts import current_account
 from services.models import Account, utcnow
 from services.timeutil import format_local
-from services.usage.ingest import new_generation_id
+from services.usage.generation_ids import new_generation_id
 from services.usage.retention import prune, set_retention
 from tests.support import factories
 
