@@ -34,10 +34,7 @@ def _hour_of_stamp(prefix: str) -> datetime | None:
 
 
 def new_generation_id(rng: random.Random | None = None, now: datetime | None = None) -> str:
-    """'gen-' + the recording time in milliseconds (9 base-36 digits) + 11 random characters.
-
-    Leading with the time keeps new ids at the end of the primary-key index (cheap inserts at any size)
-    and tells, for an id that is no longer stored, whether it was recorded before the last pruning."""
+    """A new id recorded at `now` (see the module's docstring); `rng` for seeded histories."""
     millis = int((now or utcnow()).timestamp() * 1000)
     bits = rng.getrandbits(64) if rng is not None else secrets.randbits(64)
     return 'gen-' + _base36(millis, ID_TIME_DIGITS) + _base36(bits, 20 - ID_TIME_DIGITS)
